@@ -1,0 +1,741 @@
+// Lua 5.4 lexer + recursive-descent parser whose only output is a list of text edits around
+// concatenation chains. The grammar and the lexical rules follow Lua 5.4's llex.c / lparser.c
+// closely: anything Lua rejects must be rejected here too, otherwise a rewrite could turn an
+// invalid chunk into a valid one (e.g. the malformed number `1..2` must not become `1 .. 2`).
+#include "lua/concat_rewrite.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace cell0::lua {
+namespace {
+
+enum class Tok : std::uint8_t {
+  Eof, Name, Number, String,
+  // keywords
+  And, Break, Do, Else, Elseif, End, False, For, Function, Goto, If, In, Local, Nil, Not, Or,
+  Repeat, Return, Then, True, Until, While,
+  // symbols
+  Plus, Minus, Star, Slash, DSlash, Percent, Caret, Hash, Amp, Tilde, Pipe, Shl, Shr,
+  Eq, Ne, Le, Ge, Lt, Gt, Assign, LParen, RParen, LBrace, RBrace, LBracket, RBracket,
+  DColon, Semi, Colon, Comma, Dot, Concat, Dots,
+};
+
+struct Token {
+  Tok kind;
+  std::size_t begin;  // byte offsets into the source, [begin, end)
+  std::size_t end;
+};
+
+struct SyntaxError {};
+
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
+bool is_xdigit(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool is_newline(char c) { return c == '\n' || c == '\r'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+Tok keyword(std::string_view w) {
+  struct Entry {
+    std::string_view word;
+    Tok tok;
+  };
+  static constexpr Entry kKeywords[] = {
+      {"and", Tok::And},       {"break", Tok::Break},   {"do", Tok::Do},
+      {"else", Tok::Else},     {"elseif", Tok::Elseif}, {"end", Tok::End},
+      {"false", Tok::False},   {"for", Tok::For},       {"function", Tok::Function},
+      {"goto", Tok::Goto},     {"if", Tok::If},         {"in", Tok::In},
+      {"local", Tok::Local},   {"nil", Tok::Nil},       {"not", Tok::Not},
+      {"or", Tok::Or},         {"repeat", Tok::Repeat}, {"return", Tok::Return},
+      {"then", Tok::Then},     {"true", Tok::True},     {"until", Tok::Until},
+      {"while", Tok::While},
+  };
+  if (w.size() < 2 || w.size() > 8) return Tok::Name;
+  for (const auto& e : kKeywords) {
+    if (e.word == w) return e.tok;
+  }
+  return Tok::Name;
+}
+
+// Whether `s` is a numeral Lua accepts (l_str2int / l_str2d via strtod, C locale). `s` is what
+// llex's read_numeral collected, so it only holds hex digits, '.', exponent signs and maybe one
+// trailing letter.
+bool valid_numeral(std::string_view s) {
+  std::size_t i = 0;
+  bool hex = s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  if (hex) i = 2;
+  auto is_mant_digit = [hex](char c) { return hex ? is_xdigit(c) : is_digit(c); };
+  std::size_t digits = 0;
+  while (i < s.size() && is_mant_digit(s[i])) ++i, ++digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && is_mant_digit(s[i])) ++i, ++digits;
+  }
+  if (digits == 0) return false;
+  if (i < s.size() && (hex ? (s[i] == 'p' || s[i] == 'P') : (s[i] == 'e' || s[i] == 'E'))) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    std::size_t exp_digits = 0;
+    while (i < s.size() && is_digit(s[i])) ++i, ++exp_digits;
+    if (exp_digits == 0) return false;
+  }
+  return i == s.size();
+}
+
+class Lexer {
+ public:
+  explicit Lexer(std::string_view src) : s_(src) {}
+
+  std::vector<Token> run() {
+    std::vector<Token> out;
+    out.reserve(s_.size() / 4 + 16);
+    for (;;) {
+      Token t = next();
+      out.push_back(t);
+      if (t.kind == Tok::Eof) return out;
+    }
+  }
+
+ private:
+  char at(std::size_t i) const { return i < s_.size() ? s_[i] : '\0'; }
+  bool eof() const { return p_ >= s_.size(); }
+
+  // Skips "\n", "\r", "\n\r" or "\r\n" (one line break, as llex's inclinenumber).
+  void skip_newline() {
+    char c = s_[p_++];
+    if (!eof() && is_newline(s_[p_]) && s_[p_] != c) ++p_;
+  }
+
+  // At '[': returns the level+2 of a long bracket `[==[`, 1 for a lone '[', 0 for `[=` without
+  // the second bracket (llex's skip_sep). Advances past '[' and the '='s.
+  std::size_t skip_sep(char bracket) {
+    ++p_;
+    std::size_t count = 0;
+    while (at(p_) == '=') ++p_, ++count;
+    if (at(p_) == bracket) return count + 2;
+    return count == 0 ? 1 : 0;
+  }
+
+  // After the opening `[==`, current char is the second '['.
+  void read_long(std::size_t sep) {
+    ++p_;
+    if (!eof() && is_newline(s_[p_])) skip_newline();
+    for (;;) {
+      if (eof()) throw SyntaxError{};
+      char c = s_[p_];
+      if (c == ']') {
+        std::size_t save = p_;
+        if (skip_sep(']') == sep) {
+          ++p_;
+          return;
+        }
+        p_ = save + 1;
+      } else {
+        ++p_;
+      }
+    }
+  }
+
+  void read_string(char delim) {
+    ++p_;
+    for (;;) {
+      if (eof()) throw SyntaxError{};
+      char c = s_[p_];
+      if (c == delim) {
+        ++p_;
+        return;
+      }
+      if (is_newline(c)) throw SyntaxError{};
+      if (c != '\\') {
+        ++p_;
+        continue;
+      }
+      ++p_;
+      if (eof()) throw SyntaxError{};
+      c = s_[p_];
+      switch (c) {
+        case 'a': case 'b': case 'f': case 'n': case 'r': case 't': case 'v':
+        case '\\': case '"': case '\'':
+          ++p_;
+          break;
+        case '\n': case '\r':
+          skip_newline();
+          break;
+        case 'x':
+          if (!is_xdigit(at(p_ + 1)) || !is_xdigit(at(p_ + 2))) throw SyntaxError{};
+          p_ += 3;
+          break;
+        case 'z':
+          ++p_;
+          while (!eof() && is_space(s_[p_])) {
+            if (is_newline(s_[p_])) skip_newline();
+            else ++p_;
+          }
+          break;
+        case 'u': {
+          ++p_;
+          if (at(p_) != '{') throw SyntaxError{};
+          ++p_;
+          if (!is_xdigit(at(p_))) throw SyntaxError{};
+          std::uint64_t r = 0;
+          while (is_xdigit(at(p_))) {
+            char h = s_[p_];
+            unsigned v = is_digit(h) ? unsigned(h - '0') : unsigned((h | 0x20) - 'a' + 10);
+            r = (r << 4) + v;
+            if (r > 0x7FFFFFFFu) throw SyntaxError{};
+            ++p_;
+          }
+          if (at(p_) != '}') throw SyntaxError{};
+          ++p_;
+          break;
+        }
+        default: {
+          if (!is_digit(c)) throw SyntaxError{};
+          unsigned v = 0;
+          for (int i = 0; i < 3 && is_digit(at(p_)); ++i) v = v * 10 + unsigned(s_[p_++] - '0');
+          if (v > 255) throw SyntaxError{};
+          break;
+        }
+      }
+    }
+  }
+
+  void read_numeral() {
+    std::size_t start = p_;
+    char first = s_[p_++];
+    bool hex = false;
+    if (first == '0' && (at(p_) == 'x' || at(p_) == 'X')) {
+      ++p_;
+      hex = true;
+    }
+    for (;;) {
+      char c = at(p_);
+      if (hex ? (c == 'p' || c == 'P') : (c == 'e' || c == 'E')) {
+        ++p_;
+        if (at(p_) == '+' || at(p_) == '-') ++p_;
+      } else if (is_xdigit(c) || c == '.') {
+        ++p_;
+      } else {
+        break;
+      }
+    }
+    if (is_alpha(at(p_))) ++p_;  // a numeral touching a letter is malformed
+    if (!valid_numeral(s_.substr(start, p_ - start))) throw SyntaxError{};
+  }
+
+  Token next() {
+    for (;;) {
+      if (eof()) return {Tok::Eof, s_.size(), s_.size()};
+      std::size_t b = p_;
+      char c = s_[p_];
+      auto one = [&](Tok k) {
+        ++p_;
+        return Token{k, b, p_};
+      };
+      auto two = [&](char second, Tok k2, Tok k1) {
+        ++p_;
+        if (at(p_) == second) {
+          ++p_;
+          return Token{k2, b, p_};
+        }
+        return Token{k1, b, p_};
+      };
+      switch (c) {
+        case ' ': case '\t': case '\n': case '\r': case '\f': case '\v':
+          ++p_;
+          continue;
+        case '-':
+          if (at(p_ + 1) != '-') return one(Tok::Minus);
+          p_ += 2;
+          if (at(p_) == '[') {
+            std::size_t sep = skip_sep('[');
+            if (sep >= 2) {
+              read_long(sep);
+              continue;
+            }
+          }
+          while (!eof() && !is_newline(s_[p_])) ++p_;
+          continue;
+        case '[': {
+          std::size_t sep = skip_sep('[');
+          if (sep >= 2) {
+            read_long(sep);
+            return {Tok::String, b, p_};
+          }
+          if (sep == 0) throw SyntaxError{};  // `[=` without the second bracket
+          return {Tok::LBracket, b, p_};
+        }
+        case '=': return two('=', Tok::Eq, Tok::Assign);
+        case '<':
+          ++p_;
+          if (at(p_) == '<') return ++p_, Token{Tok::Shl, b, p_};
+          if (at(p_) == '=') return ++p_, Token{Tok::Le, b, p_};
+          return {Tok::Lt, b, p_};
+        case '>':
+          ++p_;
+          if (at(p_) == '>') return ++p_, Token{Tok::Shr, b, p_};
+          if (at(p_) == '=') return ++p_, Token{Tok::Ge, b, p_};
+          return {Tok::Gt, b, p_};
+        case '/': return two('/', Tok::DSlash, Tok::Slash);
+        case '~': return two('=', Tok::Ne, Tok::Tilde);
+        case ':': return two(':', Tok::DColon, Tok::Colon);
+        case '"': case '\'':
+          read_string(c);
+          return {Tok::String, b, p_};
+        case '.':
+          if (at(p_ + 1) == '.') {
+            if (at(p_ + 2) == '.') return p_ += 3, Token{Tok::Dots, b, p_};
+            return p_ += 2, Token{Tok::Concat, b, p_};
+          }
+          if (!is_digit(at(p_ + 1))) return one(Tok::Dot);
+          read_numeral();
+          return {Tok::Number, b, p_};
+        case '+': return one(Tok::Plus);
+        case '*': return one(Tok::Star);
+        case '%': return one(Tok::Percent);
+        case '^': return one(Tok::Caret);
+        case '#': return one(Tok::Hash);
+        case '&': return one(Tok::Amp);
+        case '|': return one(Tok::Pipe);
+        case '(': return one(Tok::LParen);
+        case ')': return one(Tok::RParen);
+        case '{': return one(Tok::LBrace);
+        case '}': return one(Tok::RBrace);
+        case ']': return one(Tok::RBracket);
+        case ';': return one(Tok::Semi);
+        case ',': return one(Tok::Comma);
+        default:
+          if (is_digit(c)) {
+            read_numeral();
+            return {Tok::Number, b, p_};
+          }
+          if (is_alpha(c)) {
+            while (!eof() && is_alnum(s_[p_])) ++p_;
+            return {keyword(s_.substr(b, p_ - b)), b, p_};
+          }
+          throw SyntaxError{};  // Lua would return a one-char token no rule accepts
+      }
+    }
+  }
+
+  std::string_view s_;
+  std::size_t p_ = 0;
+};
+
+// One piece of text to splice into the source.
+struct Edit {
+  enum Kind : std::uint8_t { Close = 0, Separator = 1, Open = 2 };
+  std::size_t pos;
+  Kind kind;
+  std::uint32_t seq;  // recording order, to nest edits that share a position
+};
+
+struct Priority {
+  int left;
+  int right;
+};
+
+// Lua 5.4 binary operator priorities (lparser.c); left 0 means "not a binary operator".
+Priority binary_priority(Tok t) {
+  switch (t) {
+    case Tok::Or: return {1, 1};
+    case Tok::And: return {2, 2};
+    case Tok::Eq: case Tok::Ne: case Tok::Lt: case Tok::Le: case Tok::Gt: case Tok::Ge:
+      return {3, 3};
+    case Tok::Pipe: return {4, 4};
+    case Tok::Tilde: return {5, 5};
+    case Tok::Amp: return {6, 6};
+    case Tok::Shl: case Tok::Shr: return {7, 7};
+    case Tok::Concat: return {9, 8};
+    case Tok::Plus: case Tok::Minus: return {10, 10};
+    case Tok::Star: case Tok::Slash: case Tok::DSlash: case Tok::Percent: return {11, 11};
+    case Tok::Caret: return {14, 13};
+    default: return {0, 0};
+  }
+}
+constexpr int kUnaryPriority = 12;
+constexpr int kConcatLeftPriority = 9;
+// Lua itself stops at 200 nested C levels; this only protects our own stack.
+constexpr int kMaxDepth = 1000;
+
+class Parser {
+ public:
+  explicit Parser(const std::vector<Token>& toks) : t_(toks) {}
+
+  std::vector<Edit> run() {
+    block();
+    expect(Tok::Eof);
+    return std::move(edits_);
+  }
+
+ private:
+  enum class ExpKind : std::uint8_t { Var, Call, Other };
+
+  struct DepthGuard {
+    explicit DepthGuard(int& d) : d_(d) {
+      if (++d_ > kMaxDepth) throw SyntaxError{};
+    }
+    ~DepthGuard() { --d_; }
+    DepthGuard(const DepthGuard&) = delete;
+    DepthGuard& operator=(const DepthGuard&) = delete;
+    int& d_;
+  };
+
+  Tok cur() const { return t_[p_].kind; }
+  Tok peek() const { return p_ + 1 < t_.size() ? t_[p_ + 1].kind : Tok::Eof; }
+  void advance() {
+    if (t_[p_].kind != Tok::Eof) ++p_;
+  }
+  bool accept(Tok k) {
+    if (cur() != k) return false;
+    advance();
+    return true;
+  }
+  void expect(Tok k) {
+    if (!accept(k)) throw SyntaxError{};
+  }
+  std::size_t prev_end() const { return t_[p_ - 1].end; }
+
+  void add_edit(std::size_t pos, Edit::Kind kind) {
+    edits_.push_back({pos, kind, seq_++});
+  }
+
+  bool block_follow(bool with_until) const {
+    switch (cur()) {
+      case Tok::Else: case Tok::Elseif: case Tok::End: case Tok::Eof: return true;
+      case Tok::Until: return with_until;
+      default: return false;
+    }
+  }
+
+  void block() {
+    while (!block_follow(true)) {
+      if (cur() == Tok::Return) {
+        advance();
+        if (!block_follow(true) && cur() != Tok::Semi) explist();
+        accept(Tok::Semi);
+        return;
+      }
+      statement();
+    }
+  }
+
+  void statement() {
+    DepthGuard guard(depth_);
+    switch (cur()) {
+      case Tok::Semi:
+        advance();
+        return;
+      case Tok::If:
+        advance();
+        expr();
+        expect(Tok::Then);
+        block();
+        while (cur() == Tok::Elseif) {
+          advance();
+          expr();
+          expect(Tok::Then);
+          block();
+        }
+        if (accept(Tok::Else)) block();
+        expect(Tok::End);
+        return;
+      case Tok::While:
+        advance();
+        expr();
+        expect(Tok::Do);
+        block();
+        expect(Tok::End);
+        return;
+      case Tok::Do:
+        advance();
+        block();
+        expect(Tok::End);
+        return;
+      case Tok::For:
+        advance();
+        expect(Tok::Name);
+        if (accept(Tok::Assign)) {
+          expr();
+          expect(Tok::Comma);
+          expr();
+          if (accept(Tok::Comma)) expr();
+        } else if (cur() == Tok::Comma || cur() == Tok::In) {
+          while (accept(Tok::Comma)) expect(Tok::Name);
+          expect(Tok::In);
+          explist();
+        } else {
+          throw SyntaxError{};
+        }
+        expect(Tok::Do);
+        block();
+        expect(Tok::End);
+        return;
+      case Tok::Repeat:
+        advance();
+        block();
+        expect(Tok::Until);
+        expr();
+        return;
+      case Tok::Function:
+        advance();
+        expect(Tok::Name);
+        while (accept(Tok::Dot)) expect(Tok::Name);
+        if (accept(Tok::Colon)) expect(Tok::Name);
+        body();
+        return;
+      case Tok::Local:
+        advance();
+        if (accept(Tok::Function)) {
+          expect(Tok::Name);
+          body();
+          return;
+        }
+        do {
+          expect(Tok::Name);
+          if (accept(Tok::Lt)) {
+            expect(Tok::Name);  // const / close; Lua itself reports unknown attributes
+            expect(Tok::Gt);
+          }
+        } while (accept(Tok::Comma));
+        if (accept(Tok::Assign)) explist();
+        return;
+      case Tok::DColon:
+        advance();
+        expect(Tok::Name);
+        expect(Tok::DColon);
+        return;
+      case Tok::Break:
+        advance();
+        return;
+      case Tok::Goto:
+        advance();
+        expect(Tok::Name);
+        return;
+      default:
+        break;
+    }
+    ExpKind k = suffixedexp();
+    if (cur() == Tok::Assign || cur() == Tok::Comma) {
+      if (k != ExpKind::Var) throw SyntaxError{};
+      while (accept(Tok::Comma)) {
+        if (suffixedexp() != ExpKind::Var) throw SyntaxError{};
+      }
+      expect(Tok::Assign);
+      explist();
+    } else if (k != ExpKind::Call) {
+      throw SyntaxError{};
+    }
+  }
+
+  void body() {
+    expect(Tok::LParen);
+    if (cur() != Tok::RParen) {
+      do {
+        if (accept(Tok::Dots)) break;
+        expect(Tok::Name);
+      } while (accept(Tok::Comma));
+    }
+    expect(Tok::RParen);
+    block();
+    expect(Tok::End);
+  }
+
+  void explist() {
+    expr();
+    while (accept(Tok::Comma)) expr();
+  }
+
+  void expr() { subexpr(0); }
+
+  // Lua's subexpr, except that a run of `..` is consumed in one go so the whole chain is known:
+  // each operand after the first is a subexpr(9) (everything binding tighter than `..`), which is
+  // equivalent to Lua's right-recursive subexpr(8).
+  Tok subexpr(int limit) {
+    DepthGuard guard(depth_);
+    std::size_t first = p_;
+    switch (cur()) {
+      case Tok::Not: case Tok::Minus: case Tok::Tilde: case Tok::Hash:
+        advance();
+        subexpr(kUnaryPriority);
+        break;
+      default:
+        simpleexp();
+    }
+    Tok op = cur();
+    for (;;) {
+      Priority pr = binary_priority(op);
+      if (pr.left <= limit) return op;
+      if (op == Tok::Concat) {
+        add_edit(t_[first].begin, Edit::Open);
+        while (op == Tok::Concat) {
+          add_edit(t_[p_].begin, Edit::Separator);
+          advance();
+          op = subexpr(kConcatLeftPriority);
+        }
+        add_edit(prev_end(), Edit::Close);
+      } else {
+        advance();
+        op = subexpr(pr.right);
+      }
+    }
+  }
+
+  void simpleexp() {
+    switch (cur()) {
+      case Tok::Number: case Tok::String: case Tok::Nil: case Tok::True: case Tok::False:
+      case Tok::Dots:
+        advance();
+        return;
+      case Tok::LBrace:
+        constructor();
+        return;
+      case Tok::Function:
+        advance();
+        body();
+        return;
+      default:
+        suffixedexp();
+    }
+  }
+
+  ExpKind suffixedexp() {
+    ExpKind k;
+    if (accept(Tok::Name)) {
+      k = ExpKind::Var;
+    } else if (accept(Tok::LParen)) {
+      expr();
+      expect(Tok::RParen);
+      k = ExpKind::Other;
+    } else {
+      throw SyntaxError{};
+    }
+    for (;;) {
+      switch (cur()) {
+        case Tok::Dot:
+          advance();
+          expect(Tok::Name);
+          k = ExpKind::Var;
+          break;
+        case Tok::LBracket:
+          advance();
+          expr();
+          expect(Tok::RBracket);
+          k = ExpKind::Var;
+          break;
+        case Tok::Colon:
+          advance();
+          expect(Tok::Name);
+          funcargs();
+          k = ExpKind::Call;
+          break;
+        case Tok::LParen: case Tok::String: case Tok::LBrace:
+          funcargs();
+          k = ExpKind::Call;
+          break;
+        default:
+          return k;
+      }
+    }
+  }
+
+  void funcargs() {
+    switch (cur()) {
+      case Tok::LParen:
+        advance();
+        if (cur() != Tok::RParen) explist();
+        expect(Tok::RParen);
+        return;
+      case Tok::LBrace:
+        constructor();
+        return;
+      case Tok::String:
+        advance();
+        return;
+      default:
+        throw SyntaxError{};
+    }
+  }
+
+  void constructor() {
+    expect(Tok::LBrace);
+    while (cur() != Tok::RBrace) {
+      if (cur() == Tok::Name && peek() == Tok::Assign) {
+        advance();
+        advance();
+        expr();
+      } else if (accept(Tok::LBracket)) {
+        expr();
+        expect(Tok::RBracket);
+        expect(Tok::Assign);
+        expr();
+      } else {
+        expr();
+      }
+      if (!accept(Tok::Comma) && !accept(Tok::Semi)) break;
+    }
+    expect(Tok::RBrace);
+  }
+
+  const std::vector<Token>& t_;
+  std::size_t p_ = 0;
+  int depth_ = 0;
+  std::uint32_t seq_ = 0;
+  std::vector<Edit> edits_;
+};
+
+}  // namespace
+
+std::optional<std::string> rewrite_concat(std::string_view source, std::string_view fn) {
+  std::vector<Edit> edits;
+  try {
+    std::vector<Token> tokens = Lexer(source).run();
+    edits = Parser(tokens).run();
+  } catch (const SyntaxError&) {
+    return std::nullopt;
+  }
+  if (edits.empty()) return std::string(source);
+
+  // At one position: closing parens first (inner chain before outer), then a separator, then
+  // openings (outer chain before inner). Inner chains are always recorded before outer ones.
+  std::sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) {
+    if (a.pos != b.pos) return a.pos < b.pos;
+    if (a.kind != b.kind) return a.kind < b.kind;
+    return a.kind == Edit::Open ? a.seq > b.seq : a.seq < b.seq;
+  });
+
+  std::string out;
+  out.reserve(source.size() + edits.size() * (fn.size() + 4));
+  std::size_t copied = 0;
+  for (const Edit& e : edits) {
+    out.append(source.substr(copied, e.pos - copied));
+    copied = e.pos;
+    switch (e.kind) {
+      case Edit::Open:
+        // Keep `return"a"..b` from gluing the function name onto the keyword.
+        if (!out.empty() && (is_alnum(out.back()) || out.back() == '.')) out.push_back(' ');
+        out.append(fn);
+        out.append("((");
+        break;
+      case Edit::Separator:
+        out.append("),(");
+        copied += 2;  // the `..` token itself
+        break;
+      case Edit::Close:
+        out.append("))");
+        break;
+    }
+  }
+  out.append(source.substr(copied));
+  return out;
+}
+
+}  // namespace cell0::lua

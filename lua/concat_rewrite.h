@@ -1,0 +1,24 @@
+// Source rewrite that routes Lua's `..` operator through a runtime function.
+//
+// gopher-lua (what Karmada runs) converts numbers to strings like Go's %v, Lua 5.4 does not, and
+// the conversion done by `..` cannot be hooked at runtime. So each script is rewritten once at load
+// time: every concatenation chain becomes a call to a function that we control.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cell0::lua {
+
+// Rewrites every concatenation chain `e1 .. e2 .. ... .. en` of a Lua 5.4 chunk into
+// `FN((e1), (e2), ..., (en))` (one call per chain, operands parenthesised so a multi-value call
+// yields one value, evaluation order unchanged), keeping every token on its original line so error
+// line numbers stay right. Returns std::nullopt when the source cannot be parsed (the caller then
+// compiles the original, whose syntax error is reported by Lua itself).
+//
+// `fn` is inserted verbatim; it should name a global visible to the chunk. A chunk without any
+// concatenation is returned unchanged.
+std::optional<std::string> rewrite_concat(std::string_view source, std::string_view fn);
+
+}  // namespace cell0::lua
