@@ -392,14 +392,15 @@ int find_or_match(lua_State* L, bool find) {
 
   const std::string_view pattern_view(pattern, pattern_len);
   if (find && (lua_toboolean(L, 4) || pattern_view.find_first_of(kSpecials) == std::string_view::npos)) {
-    const std::string_view rest(subject + start, subject_len - start);
-    const std::size_t at = rest.find(pattern_view);
-    if (at == std::string_view::npos) {
+    const void* found = pattern_len == 0 ? subject + start
+                                         : memmem(subject + start, subject_len - start, pattern, pattern_len);
+    if (found == nullptr) {
       luaL_pushfail(L);
       return 1;
     }
-    lua_pushinteger(L, static_cast<lua_Integer>(start + at + 1));
-    lua_pushinteger(L, static_cast<lua_Integer>(start + at + pattern_len));
+    const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(found) - subject);
+    lua_pushinteger(L, static_cast<lua_Integer>(at + 1));
+    lua_pushinteger(L, static_cast<lua_Integer>(at + pattern_len));
     return 2;
   }
 

@@ -326,7 +326,7 @@ TEST_CASE("pattern functions agree with Lua 5.4 on generated cases", "[pattern]"
   const std::vector<std::string> alphabets = {"ab", "abc", "a(b)", "a b.1", "[]%-^$", "xX9 ,"};
   const std::vector<std::string> atoms = {
       "a", "b", "c", ".", "%a", "%d", "%s", "%w", "%A", "%p", "%x", "%%", "%.", "%(", "x", " ", "1",
-      "[ab]", "[^a]", "[a-c]", "[]a]", "[%a-]", "[^%s]", "[b-]", "[%]]", "^", "$", "-", "(", ")"};
+      "[ab]", "[^a]", "[a-c]", "[]a]", "[%a-]", "[^%s]", "[b-]", "[%]]", "^", "$", "-"};
   const std::vector<std::string> specials = {"()", "(", ")", "%1", "%2", "%b()", "%bab", "%f[%w]", "%f[^a]",
                                              "%f[b]", "%", "[", "%f", "%0", "%z", "%b"};
   const std::vector<std::string> quantifiers = {"*", "+", "-", "?"};
@@ -477,7 +477,7 @@ TEST_CASE("pattern functions speed against native Lua", "[.][pattern-bench]") {
   State state;
   const std::vector<std::string> loops = {
       "for i = 1, 200 do lib.find(text, 'needle%d') end",
-      "for i = 1, 200 do lib.find(text, 'zebra', 1, true) end",
+      "for i = 1, 2000 do lib.find(text, 'zebra', 1, true) end",
       "for i = 1, 20 do for k, v in lib.gmatch(text, '(%w+)=(%w+)') do end end",
       "for i = 1, 20 do for w in lib.gmatch(text, '%a+') do end end",
       "for i = 1, 200 do lib.match(text, '^%s*(.-)%s*$') end",
