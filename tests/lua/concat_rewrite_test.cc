@@ -278,6 +278,16 @@ TEST_CASE("what Lua rejects is rejected", "[concat]") {
   }
 }
 
+TEST_CASE("deep nesting gives up instead of overflowing the stack", "[concat]") {
+  std::string deep = "return " + std::string(100000, '(') + "1" + std::string(100000, ')');
+  CHECK_FALSE(rw(deep).has_value());
+  std::string deep_fn;
+  for (int i = 0; i < 100000; ++i) deep_fn += "do ";
+  CHECK_FALSE(rw(deep_fn).has_value());
+  std::string ok = "return " + std::string(150, '(') + "'a'..1" + std::string(150, ')');
+  CHECK(rw(ok).has_value());
+}
+
 TEST_CASE("malformed numbers compile exactly as Lua would", "[concat]") {
   auto l = new_state();
   for (std::string_view src : {"return 1..2", "return 1 ..2", "return 1.. 2", "return 0x1..2", "return a..2",
@@ -426,7 +436,9 @@ TEST_CASE("random expressions evaluate the same after the rewrite", "[concat]") 
     REQUIRE(out.has_value());
     Outcome a = run(l1.get(), src);
     Outcome b = run(l2.get(), *out);
-    bool same = a.status == Outcome::Ok ? a == b : a.status == b.status;
+    // Errors raised by the concatenation itself come from FN and read differently.
+    bool concat_error = a.text.find("concatenate") != std::string::npos;
+    bool same = concat_error ? a.status == b.status : a == b;
     if (!same) {
       ++mismatches;
       INFO(src << "\n" << *out << "\n" << a << "\n" << b);
