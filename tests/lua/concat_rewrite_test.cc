@@ -308,9 +308,10 @@ TEST_CASE("multi-value calls and varargs give one value per operand", "[concat]"
   expect_equivalent("local function g(...) return ......'!' end\nreturn g('p', 'q')");
 }
 
-TEST_CASE("rewrite is equivalent on a corpus of scripts", "[concat]") {
-  static const char* corpus[] = {
-      R"lua(
+namespace {
+
+const char* const kCorpus[] = {
+    R"lua(
 local t = {name = "n", items = {1, 2, 3}}
 local out = {}
 for i, v in ipairs(t.items) do
@@ -318,7 +319,7 @@ for i, v in ipairs(t.items) do
 end
 return table.concat(out, ","), #t.name .. "x", -t.items[1] .. -t.items[2]
 )lua",
-      R"lua(
+    R"lua(
 local mt = {__concat = function(a, b)
   local x = type(a) == "table" and a.v or a
   local y = type(b) == "table" and b.v or b
@@ -327,7 +328,7 @@ end}
 local o = setmetatable({v = "o"}, mt)
 return ("a" .. "b" .. o .. "c" .. "d").v, (o .. o).v, ("x" .. o).v
 )lua",
-      R"lua(
+    R"lua(
 local r = {}
 for i = 1, 10 do
   if i % 3 == 0 then goto continue end
@@ -336,7 +337,7 @@ for i = 1, 10 do
 end
 return table.concat(r, " "), 1 .. 2 == "12", "a" .. "b" < "ac", 3 .. "" + 1
 )lua",
-      R"lua(
+    R"lua(
 local function mk(prefix)
   return function(...)
     local s = prefix
@@ -349,7 +350,7 @@ local obj = {n = "obj"}
 function obj:describe(x) return self.n .. ":" .. x end
 return f(1, "2", 3.5), obj:describe("d" .. 1), obj.describe(obj, f())
 )lua",
-      R"lua(
+    R"lua(
 local s = [[
 line ..
 ]] .. [==[ ]] .. ]==] .. "\65\x42\u{43}" .. '\z
@@ -358,7 +359,7 @@ line ..
 comment .. ]] local t = {a = 1 .. 2, [3 .. 4] = 5 .. 6, 7 .. 8; "x" .. "y"}
 return s, t
 )lua",
-      R"lua(
+    R"lua(
 local i, acc = 0, ""
 while i < 5 do
   i = i + 1
@@ -368,7 +369,7 @@ local n = 0
 for k = 1, 3 do n = n + #(k .. k) end
 return acc, n, 1e15 .. "", 2^53 .. "", 0.1 + 0.2 .. "", math.maxinteger .. "", -0.0 .. ""
 )lua",
-      R"lua(
+    R"lua(
 local a = "a" ..
   "b" ..
   "c"
@@ -376,7 +377,7 @@ local b = "x"
 error("boom " .. a ..
   b)
 )lua",
-      R"lua(
+    R"lua(
 local function check(v)
   if v > 2 then
     error("too big: " .. v .. " > " .. 2, 2)
@@ -387,7 +388,7 @@ local x = check(1) .. "," ..
   check(2) .. "," ..
   check(3)
 )lua",
-      R"lua(
+    R"lua(
 local t = setmetatable({}, {__index = function(_, k) return k .. k end})
 local x = t.a .. t["b" .. "c"] .. (t.d)
 do
@@ -396,14 +397,18 @@ do
 end
 return x, type(x .. 1), ("%s-%s"):format("a" .. 1, 2 .. "b"), ("abc"):rep(2) .. ("z"):upper()
 )lua",
-      R"lua(
+    R"lua(
 local parts = {}
 local function add(...) for i = 1, select("#", ...) do parts[#parts + 1] = select(i, ...) end end
 add "lit" add {1 .. 1} add("a" .. "b", "c" .. "d")
 return #parts, parts[1] .. parts[3] .. parts[4], parts[2][1]
 )lua",
-  };
-  for (const char* src : corpus) expect_equivalent(src);
+};
+
+}  // namespace
+
+TEST_CASE("rewrite is equivalent on a corpus of scripts", "[concat]") {
+  for (const char* src : kCorpus) expect_equivalent(src);
 
   // Errors raised by the concatenation itself: same outcome, message differs (it comes from FN).
   expect_equivalent("local x\nreturn 'a' .. x", false);
@@ -448,6 +453,57 @@ TEST_CASE("random expressions evaluate the same after the rewrite", "[concat]") 
   }
   CHECK(mismatches == 0);
   CHECK(ok > 500);  // the generator must produce enough successful evaluations to mean something
+}
+
+// Mutated corpus scripts: the rewrite must accept exactly what Lua accepts, and when it accepts an
+// invalid chunk (semantic errors such as an unknown label) Lua must still reject the rewrite with
+// the same message.
+TEST_CASE("mutated scripts are accepted exactly when Lua accepts them", "[concat]") {
+  static const char* seeds[] = {
+      "local t = {a = 1, 'x' .. 2; [3] = f(4) .. #s}\nfor i = 1, #t do t[i] = t[i] .. i // 2 end\n"
+      "local function g(...) return ... .. '|', select('#', ...) end\n"
+      "while x < 3 and y ~= 2 do x = x + 1 .. '' goto done end ::done::\n"
+      "if a then b = -c .. d ^ 2 elseif e then repeat f() until g .. h == 'x' else o:m [[s..]] end\n"
+      "return 0x1p4 .. 1e3 .. .5 .. 'a\\'b' .. 1 << 2 .. ~x, ...",
+  };
+  static const char* inserts[] = {".", "..", "...", "(", ")", "[", "]", "{", "}", "=", ",", ";", ":", "::",
+                                  "'", "\"", "-", "--", "~", "<", ">", "#", "^", "0", "1", "x", " end ",
+                                  " do ", " local ", " return ", " function ", " then ", " goto ", "[[",
+                                  "e", "\\", "\n", " <const> ", "..."};
+  std::mt19937 rng(777);
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  auto l = new_state();
+  int accepted = 0, parsed_invalid = 0;
+  std::vector<std::string> all(std::begin(seeds), std::end(seeds));
+  all.insert(all.end(), std::begin(kCorpus), std::end(kCorpus));
+  for (const std::string& seed : all) {
+    REQUIRE(compile_only(l.get(), seed).status == Outcome::Ok);
+    for (int i = 0; i < 2000; ++i) {
+      std::string src = seed;
+      for (int m = 0, n = 1 + static_cast<int>(pick(2)); m < n; ++m) {
+        std::size_t at = pick(src.size());
+        switch (pick(3)) {
+          case 0: src.erase(at, 1 + pick(3)); break;
+          case 1: src.insert(at, inserts[pick(std::size(inserts))]); break;
+          default: src.insert(at, src.substr(pick(src.size()), 1 + pick(4))); break;
+        }
+      }
+      Outcome a = compile_only(l.get(), src);
+      auto out = rw(src);
+      INFO("source:\n" << src << "\nlua: " << a << "\nrewritten:\n" << out.value_or("<nullopt>"));
+      if (a.status == Outcome::Ok) {
+        ++accepted;
+        REQUIRE(out.has_value());
+        REQUIRE(compile_only(l.get(), *out) == a);
+        check_lines(src, *out);
+      } else if (out) {
+        ++parsed_invalid;
+        REQUIRE(compile_only(l.get(), *out) == a);
+      }
+    }
+  }
+  CHECK(accepted > 1000);
+  CHECK(parsed_invalid > 0);  // semantic errors (labels, break, ...) go through Lua's own checks
 }
 
 namespace {
