@@ -1,0 +1,295 @@
+// The HTTPS server in-process on 127.0.0.1 with a generated CA, a fake interpreter behind the
+// real codec, and httplib::SSLClient verifying the server against that CA.
+#include "webhook/server.h"
+
+#include <atomic>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+
+#include "certs/pem.h"
+#include "certs/state_dir.h"
+#include "tests/certs/temp_dir.h"
+#include "webhook/interpreter_endpoint.h"
+
+using namespace cell0::webhook;
+using cell0::testing::TempDir;
+using nlohmann::json;
+namespace interp = cell0::interp;
+
+namespace {
+
+interp::Result<interp::InterpretResult> fake_interpret(const interp::InterpretRequest& request) {
+  if (request.object.value("kind", "") != "Workload") return interp::Error{interp::ErrorKind::NoHook, "no rule"};
+  if (request.object.contains("sleepMs")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(request.object["sleepMs"].get<int>()));
+  }
+  interp::InterpretResult r;
+  r.healthy = true;
+  return r;
+}
+
+json health_review(const std::string& uid, const std::string& kind = "Workload") {
+  return json{{"apiVersion", "config.karmada.io/v1alpha1"},
+              {"kind", "ResourceInterpreterContext"},
+              {"request",
+               {{"uid", uid},
+                {"operation", "InterpretHealth"},
+                {"replicas", 0},
+                {"object", {{"apiVersion", "example.io/v1"}, {"kind", kind}, {"metadata", {{"name", "n"}}}}}}}};
+}
+
+class Fixture {
+ public:
+  explicit Fixture(bool client_ca = false, std::size_t max_body = 3u << 20) : metrics_(registry_) {
+    auto paths = cell0::certs::ensure_state_dir_certs(dir_.path(), {"localhost", "127.0.0.1"});
+    REQUIRE(paths.ok());
+    ServerOptions options;
+    options.port = 0;
+    options.cert_file = paths->cert;
+    options.key_file = paths->key;
+    options.threads = 4;
+    options.max_body_bytes = max_body;
+    if (client_ca) options.client_ca_file = paths->ca_cert;
+    server_ = std::make_unique<Server>(options, metrics_);
+    server_->add_json_endpoint("/interpreter", interpreter_endpoint(InterpretFn(fake_interpret)));
+    server_->set_readiness_probe([this] { return Readiness{ready_.load(), {{"customizations", 1}}}; });
+    auto bound = server_->bind();
+    REQUIRE(bound.ok());
+    thread_ = std::thread([this] { server_->run(); });
+  }
+  ~Fixture() {
+    server_->stop();
+    thread_.join();
+  }
+
+  std::unique_ptr<httplib::SSLClient> client() const {
+    auto cli = std::make_unique<httplib::SSLClient>("127.0.0.1", server_->port());
+    configure(*cli);
+    return cli;
+  }
+  void configure(httplib::SSLClient& cli) const {
+    cli.set_ca_cert_path(ca_path().c_str());
+    cli.enable_server_certificate_verification(true);
+    cli.set_connection_timeout(std::chrono::seconds(5));
+    cli.set_read_timeout(std::chrono::seconds(5));
+  }
+  std::string ca_path() const { return (dir_.path() / "ca.crt").string(); }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  Server& server() { return *server_; }
+  MetricsRegistry& registry() { return registry_; }
+  std::atomic<bool>& ready() { return ready_; }
+
+ private:
+  TempDir dir_;
+  MetricsRegistry registry_;
+  WebhookMetrics metrics_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  std::atomic<bool> ready_{true};
+};
+
+json post_json(httplib::SSLClient& cli, const std::string& body, int expected_status,
+               const char* content_type = "application/json") {
+  auto res = cli.Post("/interpreter", body, content_type);
+  REQUIRE(res);
+  CHECK(res->status == expected_status);
+  CHECK(res->get_header_value("Content-Type") == "application/json");
+  return json::parse(res->body);
+}
+
+}  // namespace
+
+TEST_CASE("POST /interpreter answers over verified TLS", "[server]") {
+  Fixture f;
+  auto cli_ptr = f.client();
+  auto& cli = *cli_ptr;
+  const json body = post_json(cli, health_review("u1").dump(), 200);
+  CHECK(body["response"] == json::parse(R"({"uid":"u1","successful":true,"status":{"code":200},"healthy":true})"));
+}
+
+TEST_CASE("malformed JSON is HTTP 400 with a message", "[server]") {
+  Fixture f;
+  auto cli_ptr = f.client();
+  auto& cli = *cli_ptr;
+  const json body = post_json(cli, "{\"request\":", 400);
+  CHECK(body["response"]["successful"] == false);
+  CHECK(body["response"]["status"]["code"] == 400);
+  CHECK(body["response"]["status"]["message"].get<std::string>().find("malformed JSON") != std::string::npos);
+}
+
+TEST_CASE("a body that is not application/json is HTTP 415", "[server]") {
+  Fixture f;
+  auto cli_ptr = f.client();
+  auto& cli = *cli_ptr;
+  const json body = post_json(cli, health_review("u1").dump(), 415, "text/plain");
+  CHECK(body["response"]["status"]["message"].get<std::string>().find("text/plain") != std::string::npos);
+  // Parameters and case do not matter.
+  post_json(cli, health_review("u2").dump(), 200, "Application/JSON; charset=utf-8");
+}
+
+TEST_CASE("a body over the limit is HTTP 413", "[server]") {
+  Fixture f(false, 1024);
+  auto cli_ptr = f.client();
+  auto& cli = *cli_ptr;
+  json review = health_review("big");
+  review["request"]["object"]["data"] = std::string(4096, 'x');
+  const json body = post_json(cli, review.dump(), 413);
+  CHECK(body["response"]["status"]["message"].get<std::string>().find("1024") != std::string::npos);
+  // The server keeps serving.
+  auto again_ptr = f.client();
+  auto& again = *again_ptr;
+  post_json(again, health_review("small").dump(), 200);
+}
+
+TEST_CASE("a request without uid is HTTP 400; an unknown kind is successful:false", "[server]") {
+  Fixture f;
+  auto cli_ptr = f.client();
+  auto& cli = *cli_ptr;
+  json no_uid = health_review("");
+  const json refused = post_json(cli, no_uid.dump(), 400);
+  CHECK(refused["response"]["status"]["message"] == "missing request.uid");
+
+  const json unknown = post_json(cli, health_review("u5", "Unknown").dump(), 200);
+  CHECK(unknown["response"]["uid"] == "u5");
+  CHECK(unknown["response"]["successful"] == false);
+  CHECK(unknown["response"]["status"]["code"] == 404);
+  CHECK(unknown["response"]["status"]["message"].get<std::string>().find("no rule") != std::string::npos);
+
+  json bad_op = health_review("u6");
+  bad_op["request"]["operation"] = "Prune";
+  const json refused_op = post_json(cli, bad_op.dump(), 200);
+  CHECK(refused_op["response"]["status"]["code"] == 400);
+  CHECK(refused_op["response"]["uid"] == "u6");
+}
+
+TEST_CASE("healthz, readyz, metrics and unknown paths", "[server]") {
+  Fixture f;
+  auto cli_ptr = f.client();
+  auto& cli = *cli_ptr;
+  auto health = cli.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+
+  auto ready = cli.Get("/readyz");
+  REQUIRE(ready);
+  CHECK(ready->status == 200);
+  CHECK(json::parse(ready->body) == json::parse(R"({"ready":true,"customizations":1})"));
+  f.ready() = false;
+  ready = cli.Get("/readyz");
+  REQUIRE(ready);
+  CHECK(ready->status == 503);
+
+  post_json(cli, health_review("m1").dump(), 200);
+  post_json(cli, "nope", 400);
+  auto metrics = cli.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->status == 200);
+  CHECK(metrics->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0) == 0);
+  CHECK(metrics->body.find(R"(cell0_webhook_requests_total{endpoint="/interpreter",operation="InterpretHealth",kind="Workload",result="ok"} 1)") !=
+        std::string::npos);
+  CHECK(metrics->body.find(R"(cell0_webhook_requests_total{endpoint="/interpreter",operation="",kind="",result="malformed"} 1)") !=
+        std::string::npos);
+  CHECK(metrics->body.find("cell0_webhook_request_duration_seconds_bucket{") != std::string::npos);
+
+  auto missing = cli.Get("/nope");
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+  CHECK(json::parse(missing->body)["message"] == "no such endpoint: /nope");
+}
+
+TEST_CASE("a client without the server's CA refuses the connection", "[server]") {
+  Fixture f;
+  TempDir other;
+  auto paths = cell0::certs::ensure_state_dir_certs(other.path(), {"localhost"});
+  REQUIRE(paths.ok());
+  httplib::SSLClient cli("127.0.0.1", f.server().port());
+  cli.set_ca_cert_path(paths->ca_cert.c_str());
+  cli.enable_server_certificate_verification(true);
+  CHECK_FALSE(cli.Get("/healthz"));
+}
+
+TEST_CASE("TLS below 1.2 is refused", "[server]") {
+  Fixture f;
+  auto cli_ptr = f.client();
+  auto& cli = *cli_ptr;
+  SSL_CTX_set_min_proto_version(cli.ssl_context(), TLS1_VERSION);
+  SSL_CTX_set_max_proto_version(cli.ssl_context(), TLS1_1_VERSION);
+  SSL_CTX_set_security_level(cli.ssl_context(), 0);
+  CHECK_FALSE(cli.Get("/healthz"));
+}
+
+TEST_CASE("with a client CA, clients must present a certificate it signed", "[server]") {
+  Fixture f(true);
+  auto anonymous_ptr = f.client();
+  auto& anonymous = *anonymous_ptr;
+  CHECK_FALSE(anonymous.Get("/healthz"));
+
+  auto ca_cert = cell0::certs::load_certificate(f.dir() / "ca.crt");
+  auto ca = cell0::certs::load_key_pair(f.dir() / "ca.crt", f.dir() / "ca.key");
+  REQUIRE(ca.ok());
+  auto client_cert = cell0::certs::issue_certificate(
+      *ca, {.common_name = "karmada-controller-manager", .sans = {}, .usage = cell0::certs::Usage::Client});
+  REQUIRE(client_cert.ok());
+  httplib::SSLClient cli("127.0.0.1", f.server().port(), client_cert->cert.get(), client_cert->key.get());
+  f.configure(cli);
+  auto res = cli.Get("/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+
+  auto stranger_ca = cell0::certs::generate_ca();
+  REQUIRE(stranger_ca.ok());
+  auto stranger = cell0::certs::issue_certificate(
+      *stranger_ca, {.common_name = "stranger", .sans = {}, .usage = cell0::certs::Usage::Client});
+  REQUIRE(stranger.ok());
+  httplib::SSLClient bad("127.0.0.1", f.server().port(), stranger->cert.get(), stranger->key.get());
+  f.configure(bad);
+  CHECK_FALSE(bad.Get("/healthz"));
+}
+
+TEST_CASE("stop() lets the request in flight finish", "[server]") {
+  Fixture f;
+  json slow = health_review("slow");
+  slow["request"]["object"]["sleepMs"] = 500;
+  httplib::Result result{nullptr, httplib::Error::Unknown};
+  std::thread caller([&] {
+    auto cli_ptr = f.client();
+    auto& cli = *cli_ptr;
+    result = cli.Post("/interpreter", slow.dump(), "application/json");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  f.server().stop();
+  CHECK(f.server().stopping());
+  caller.join();
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(json::parse(result->body)["response"]["uid"] == "slow");
+  // No new connections after stop.
+  auto late_ptr = f.client();
+  auto& late = *late_ptr;
+  CHECK_FALSE(late.Get("/healthz"));
+}
+
+TEST_CASE("reload_certificates keeps the old pair when the new one is broken", "[server]") {
+  Fixture f;
+  std::filesystem::copy_file(f.dir() / "ca.key", f.dir() / "tls.key", std::filesystem::copy_options::overwrite_existing);
+  auto reloaded = f.server().reload_certificates();
+  CHECK_FALSE(reloaded.ok());
+  CHECK(reloaded.error().message.find("does not match") != std::string::npos);
+  auto cli_ptr = f.client();
+  auto& cli = *cli_ptr;
+  auto res = cli.Get("/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+}
+
+TEST_CASE("listen addresses parse", "[server]") {
+  CHECK(*parse_listen_address("127.0.0.1:8443") == std::pair<std::string, int>{"127.0.0.1", 8443});
+  CHECK(*parse_listen_address("[::1]:9443") == std::pair<std::string, int>{"::1", 9443});
+  CHECK(*parse_listen_address(":8443") == std::pair<std::string, int>{"0.0.0.0", 8443});
+  CHECK_FALSE(parse_listen_address("localhost").ok());
+  CHECK_FALSE(parse_listen_address("::1:80").ok());
+  CHECK_FALSE(parse_listen_address("h:99999").ok());
+  CHECK_FALSE(parse_listen_address("h:8x").ok());
+}

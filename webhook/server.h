@@ -1,0 +1,89 @@
+// The HTTPS server: TLS 1.2+, optional client certificates, JSON POST endpoints with the body
+// checks every webhook needs (size, content type, well-formed JSON), health, readiness and
+// metrics. Routes are registered before run(); the interpreter and admission endpoints plug in
+// through add_json_endpoint. httplib stays behind this header.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "certs/result.h"
+#include "webhook/webhook_metrics.h"
+
+namespace cell0::webhook {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8443;  // 0: any free port (see Server::port)
+  std::filesystem::path cert_file;
+  std::filesystem::path key_file;
+  std::filesystem::path client_ca_file;  // set: clients must present a certificate it signed
+  std::size_t threads = 0;               // 0: hardware concurrency, at least 4
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds write_timeout{10};
+  std::chrono::seconds keep_alive_timeout{5};
+  std::size_t keep_alive_max_requests = 100;
+  std::size_t max_body_bytes = 3u << 20;  // the apiserver's own request limit
+};
+
+// What a JSON endpoint answers, plus the labels its request is counted under.
+struct JsonReply {
+  int http_status = 200;
+  std::string body;
+  std::string operation;
+  std::string kind;
+  std::string result = "ok";
+  nlohmann::json log_fields = nlohmann::json::object();  // uid, name, ... for the access log
+};
+
+struct JsonEndpoint {
+  std::function<JsonReply(const nlohmann::json& body)> handle;
+  // The body sent when the request is refused before `handle` (too large, wrong type, bad JSON),
+  // in the endpoint's own envelope so the caller can read the message.
+  std::function<std::string(int http_status, const std::string& message)> error_body;
+};
+
+struct Readiness {
+  bool ready = false;
+  nlohmann::json detail = nlohmann::json::object();
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, WebhookMetrics& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Endpoints and the probe are set up before bind().
+  void add_json_endpoint(const std::string& path, JsonEndpoint endpoint);
+  // /readyz answers 200 when the probe says ready (and the server is not stopping), else 503.
+  void set_readiness_probe(std::function<Readiness()> probe);
+
+  // Loads the certificate and key, sets up TLS and binds the socket.
+  certs::Result<certs::Done> bind();
+  int port() const;  // after bind()
+  // Serves until stop(); returns once the workers have finished their requests.
+  void run();
+  // Stops accepting connections; safe from any thread, any number of times.
+  void stop();
+  bool stopping() const;
+  // Re-reads --tls-cert/--tls-key; the next handshakes use the new pair, and a broken pair keeps
+  // the old one. (Watching the files for changes is not wired yet.)
+  certs::Result<certs::Done> reload_certificates();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// "host:port", "[v6]:port" or ":port" (all interfaces).
+certs::Result<std::pair<std::string, int>> parse_listen_address(const std::string& text);
+
+}  // namespace cell0::webhook

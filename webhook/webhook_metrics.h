@@ -1,0 +1,36 @@
+// The metric families the server, the interpreter route and the reloader update.
+#pragma once
+
+#include "webhook/metrics.h"
+
+namespace cell0::interp {
+class Engine;
+}
+
+namespace cell0::webhook {
+
+struct WebhookMetrics {
+  explicit WebhookMetrics(MetricsRegistry& registry);
+
+  MetricsRegistry& registry;
+  // endpoint, operation, kind, result (ok | error | rejected | ...)
+  Counter& requests;
+  Histogram& latency;
+  Gauge& in_flight;
+  Counter& reloads;
+  Counter& reload_failures;
+  Gauge& last_reload_success;  // unix seconds of the last good load
+  Gauge& customizations_ready;  // 1 when a registry is loaded
+  Gauge& customizations;        // customizations in the current snapshot
+  Counter& lua_runs;
+  Counter& lua_errors;  // kind: runtime | memory
+  Counter& lua_timeouts;
+  Counter& lua_states_replaced;
+  Gauge& lua_pool_in_use;
+  Gauge& lua_pool_size;
+};
+
+// Copies Engine::stats() into the lua_* families on every scrape.
+void collect_engine_stats(WebhookMetrics& metrics, const interp::Engine& engine);
+
+}  // namespace cell0::webhook
