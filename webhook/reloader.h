@@ -1,0 +1,78 @@
+// Keeps the customizations current: polls the files' names, sizes and mtimes in a background
+// thread and reloads when they changed and then held still for one poll (so a half-written file
+// is not loaded). Loading happens off the request path; a broken set leaves the last good one in
+// place and is reported in the log, in metrics and on /readyz.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "webhook/server.h"
+#include "webhook/webhook_metrics.h"
+
+namespace cell0::webhook {
+
+struct LoadOutcome {
+  bool ok = false;
+  std::string error;
+  std::size_t customizations = 0;
+  std::size_t files = 0;
+};
+
+// Loads the paths and, on success, installs the result (e.g. Engine::set_registry).
+using LoadFn = std::function<LoadOutcome(const std::vector<std::filesystem::path>&)>;
+
+struct ReloadStatus {
+  bool ready = false;  // a set has been loaded at least once
+  std::size_t customizations = 0;
+  std::string last_error;  // of the latest attempt; empty when it succeeded
+  std::chrono::system_clock::time_point last_success{};
+  std::uint64_t attempts = 0;
+};
+
+class Reloader {
+ public:
+  Reloader(std::vector<std::filesystem::path> paths, LoadFn load, WebhookMetrics& metrics,
+           std::chrono::milliseconds interval = std::chrono::seconds(1));
+  ~Reloader();
+  Reloader(const Reloader&) = delete;
+  Reloader& operator=(const Reloader&) = delete;
+
+  // Loads now, on the caller's thread. True on success.
+  bool load_now();
+  void start();
+  void stop();
+
+  ReloadStatus status() const;
+  Readiness readiness() const;
+
+ private:
+  void loop();
+
+  std::vector<std::filesystem::path> paths_;
+  LoadFn load_;
+  WebhookMetrics& metrics_;
+  std::chrono::milliseconds interval_;
+
+  mutable std::mutex mutex_;
+  ReloadStatus status_;
+  std::string loaded_fingerprint_;  // what the latest attempt saw
+
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool stop_requested_ = false;
+  std::thread thread_;
+};
+
+// Names, sizes and mtimes of every regular file under the paths (hidden entries such as a
+// ConfigMap volume's ..data are skipped); missing paths are listed as such.
+std::string files_fingerprint(const std::vector<std::filesystem::path>& paths);
+
+}  // namespace cell0::webhook
