@@ -2,12 +2,20 @@
 
 #include <CLI/CLI.hpp>
 
+#include "webhook/offline_commands.h"
+
 namespace cell0::webhook {
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"cell0-webhook: Karmada resource interpreter and Cell0 admission webhook"};
   app.require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
+  add_interpret_command(app);
+  add_test_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
   return 0;
 }
 

@@ -1,0 +1,204 @@
+#include "interpreters/yaml_json.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "lua/json_lua.h"
+
+namespace cell0::interp {
+namespace {
+
+using nlohmann::json;
+
+bool one_of(const std::string& s, std::initializer_list<const char*> options) {
+  for (const char* o : options) {
+    if (s == o) return true;
+  }
+  return false;
+}
+
+// go-yaml v2's resolution of a plain scalar.
+json resolve_plain(const std::string& s) {
+  if (s.empty() || one_of(s, {"~", "null", "Null", "NULL"})) return nullptr;
+  if (one_of(s, {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"})) return true;
+  if (one_of(s, {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"})) return false;
+  if (one_of(s, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"})) return HUGE_VAL;
+  if (one_of(s, {"-.inf", "-.Inf", "-.INF"})) return -HUGE_VAL;
+  const char c = s[0];
+  if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.')) return s;
+  static const std::regex kInt(R"(^[-+]?(0|[1-9][0-9_]*)$)");
+  static const std::regex kHex(R"(^[-+]?0x[0-9a-fA-F_]+$)");
+  static const std::regex kOct(R"(^[-+]?0[0-7_]+$)");
+  static const std::regex kBin(R"(^[-+]?0b[01_]+$)");
+  static const std::regex kFloat(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
+  auto strip = [](std::string t) {
+    t.erase(std::remove(t.begin(), t.end(), '_'), t.end());
+    return t;
+  };
+  auto as_int = [&](const std::string& digits, int base) -> json {
+    std::string t = strip(digits);
+    bool neg = false;
+    if (!t.empty() && (t[0] == '-' || t[0] == '+')) {
+      neg = t[0] == '-';
+      t.erase(0, 1);
+    }
+    if (base == 16 || base == 2) t.erase(0, 2);
+    errno = 0;
+    const unsigned long long v = std::strtoull(t.c_str(), nullptr, base);
+    if (errno == ERANGE) return std::strtod(s.c_str(), nullptr);
+    if (neg) {
+      if (v > 9223372036854775808ULL) return -static_cast<double>(v);
+      return v == 9223372036854775808ULL ? INT64_MIN : -static_cast<std::int64_t>(v);
+    }
+    if (v > static_cast<unsigned long long>(INT64_MAX)) return static_cast<std::uint64_t>(v);
+    return static_cast<std::int64_t>(v);
+  };
+  if (std::regex_match(s, kInt)) return as_int(s, 10);
+  if (std::regex_match(s, kHex)) return as_int(s, 16);
+  if (std::regex_match(s, kBin)) return as_int(s, 2);
+  if (std::regex_match(s, kOct)) return as_int(s, 8);
+  if (std::regex_match(s, kFloat)) return std::strtod(strip(s).c_str(), nullptr);
+  return s;
+}
+
+json to_json(const YAML::Node& node, int depth) {
+  if (depth > 512) throw YamlError("document is nested deeper than 512 levels");
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      return nullptr;
+    case YAML::NodeType::Scalar: {
+      const std::string& s = node.Scalar();
+      // "!" is the tag of a quoted scalar, "?" of a plain one.
+      if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") return s;
+      if (node.Tag() == "?") return resolve_plain(s);
+      return s;
+    }
+    case YAML::NodeType::Sequence: {
+      json arr = json::array();
+      for (const auto& e : node) arr.push_back(to_json(e, depth + 1));
+      return arr;
+    }
+    case YAML::NodeType::Map: {
+      json obj = json::object();
+      for (const auto& kv : node) {
+        const json key = to_json(kv.first, depth + 1);
+        std::string k;
+        if (key.is_string()) {
+          k = key.get<std::string>();
+        } else if (key.is_null()) {
+          k = "null";
+        } else {
+          k = kv.first.Scalar();
+        }
+        obj[k] = to_json(kv.second, depth + 1);
+      }
+      return obj;
+    }
+  }
+  return nullptr;
+}
+
+bool needs_quotes(const std::string& s) {
+  if (s.empty()) return true;
+  if (!resolve_plain(s).is_string()) return true;
+  static const std::string kSpecial = ":#{}[],&*!|>'\"%@`";
+  if (kSpecial.find(s[0]) != std::string::npos || s[0] == '-' || s[0] == '?' || s[0] == ' ' ||
+      s.back() == ' ') {
+    return true;
+  }
+  if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos) return true;
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) return true;
+  }
+  return false;
+}
+
+void emit(YAML::Emitter& out, const json& v) {
+  switch (v.type()) {
+    case json::value_t::object:
+      if (v.empty()) {
+        out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+        return;
+      }
+      out << YAML::BeginMap;
+      for (const auto& [k, e] : v.items()) {
+        out << YAML::Key;
+        if (needs_quotes(k)) out << YAML::DoubleQuoted;
+        out << k << YAML::Value;
+        emit(out, e);
+      }
+      out << YAML::EndMap;
+      return;
+    case json::value_t::array:
+      if (v.empty()) {
+        out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+        return;
+      }
+      out << YAML::BeginSeq;
+      for (const auto& e : v) emit(out, e);
+      out << YAML::EndSeq;
+      return;
+    case json::value_t::string: {
+      const auto& s = v.get_ref<const std::string&>();
+      if (needs_quotes(s)) out << YAML::DoubleQuoted;
+      out << s;
+      return;
+    }
+    case json::value_t::null:
+      out << YAML::Null;
+      return;
+    case json::value_t::boolean:
+      out << (v.get<bool>() ? "true" : "false");
+      return;
+    default:
+      out << lua::go_json_dump(v);
+      return;
+  }
+}
+
+}  // namespace
+
+std::vector<json> parse_yaml_documents(const std::string& text) {
+  std::vector<json> docs;
+  try {
+    for (const auto& node : YAML::LoadAll(text)) {
+      json doc = to_json(node, 0);
+      if (!doc.is_null()) docs.push_back(std::move(doc));
+    }
+  } catch (const YAML::Exception& e) {
+    throw YamlError(e.mark.is_null() ? e.msg
+                                     : "line " + std::to_string(e.mark.line + 1) + ", column " +
+                                           std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  return docs;
+}
+
+std::vector<json> load_yaml_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw YamlError(path.string() + ": cannot read file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  try {
+    return parse_yaml_documents(ss.str());
+  } catch (const YamlError& e) {
+    throw YamlError(path.string() + ": " + e.what());
+  }
+}
+
+std::string to_yaml(const json& value) {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  out.SetSeqFormat(YAML::Block);
+  emit(out, value);
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace cell0::interp

@@ -1,0 +1,364 @@
+#include "lua/json_lua.h"
+
+#include <cmath>
+#include <cstdint>
+#include <unordered_set>
+#include <vector>
+
+#include "lua/go_format.h"
+
+namespace cell0::lua {
+namespace {
+
+using nlohmann::json;
+
+constexpr double kTwo63 = 9223372036854775808.0;
+
+void push_number(lua_State* L, double d) {
+  if (std::isfinite(d) && d == std::trunc(d) && d >= -kTwo63 && d < kTwo63) {
+    lua_pushinteger(L, static_cast<lua_Integer>(d));
+  } else {
+    lua_pushnumber(L, d);
+  }
+}
+
+void push_value(lua_State* L, const json& v, int depth, int max_depth) {
+  if (depth > max_depth) {
+    throw ConversionError("object is nested deeper than " + std::to_string(max_depth) + " levels");
+  }
+  if (!lua_checkstack(L, 4)) throw ConversionError("Lua stack overflow while converting object");
+  switch (v.type()) {
+    case json::value_t::null:
+    case json::value_t::discarded:
+      lua_pushnil(L);
+      return;
+    case json::value_t::boolean:
+      lua_pushboolean(L, v.get<bool>() ? 1 : 0);
+      return;
+    case json::value_t::number_integer:
+      push_number(L, static_cast<double>(v.get<std::int64_t>()));
+      return;
+    case json::value_t::number_unsigned:
+      push_number(L, static_cast<double>(v.get<std::uint64_t>()));
+      return;
+    case json::value_t::number_float:
+      push_number(L, v.get<double>());
+      return;
+    case json::value_t::string: {
+      const auto& s = v.get_ref<const std::string&>();
+      lua_pushlstring(L, s.data(), s.size());
+      return;
+    }
+    case json::value_t::binary:
+      throw ConversionError("binary values cannot be converted to Lua");
+    case json::value_t::array: {
+      lua_createtable(L, static_cast<int>(v.size()), 0);
+      lua_Integer i = 0;
+      for (const auto& e : v) {
+        if (e.is_null()) continue;  // gopher-json drops nulls and compacts the array
+        push_value(L, e, depth + 1, max_depth);
+        lua_rawseti(L, -2, ++i);
+      }
+      return;
+    }
+    case json::value_t::object: {
+      lua_createtable(L, 0, static_cast<int>(v.size()));
+      for (const auto& [k, e] : v.items()) {
+        if (e.is_null()) continue;
+        lua_pushlstring(L, k.data(), k.size());
+        push_value(L, e, depth + 1, max_depth);
+        lua_rawset(L, -3);
+      }
+      return;
+    }
+  }
+}
+
+// Go's encoder replaces each byte of an invalid UTF-8 sequence with U+FFFD.
+std::string coerce_utf8(const char* s, std::size_t n) {
+  std::string out;
+  std::size_t i = 0;
+  auto valid_run = [&](std::size_t at) -> std::size_t {
+    const auto c = static_cast<unsigned char>(s[at]);
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return 0;
+    }
+    if (at + len > n) return 0;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[at + k]);
+      if ((cc & 0xC0) != 0x80) return 0;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return 0;
+    }
+    return len;
+  };
+  bool clean = true;
+  for (std::size_t k = 0; k < n;) {
+    const std::size_t len = valid_run(k);
+    if (len == 0) {
+      clean = false;
+      break;
+    }
+    k += len;
+  }
+  if (clean) return std::string(s, n);
+  out.reserve(n + 8);
+  while (i < n) {
+    const std::size_t len = valid_run(i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s + i, len);
+      i += len;
+    }
+  }
+  return out;
+}
+
+class Encoder {
+ public:
+  Encoder(lua_State* L, int max_depth) : L_(L), max_depth_(max_depth) {}
+
+  json encode(int index, int depth) {
+    index = lua_absindex(L_, index);
+    switch (lua_type(L_, index)) {
+      case LUA_TNIL:
+        return nullptr;
+      case LUA_TBOOLEAN:
+        return lua_toboolean(L_, index) != 0;
+      case LUA_TNUMBER: {
+        if (lua_isinteger(L_, index)) return static_cast<std::int64_t>(lua_tointeger(L_, index));
+        const double d = lua_tonumber(L_, index);
+        if (std::isnan(d)) throw ConversionError("json: unsupported value: NaN");
+        if (std::isinf(d)) {
+          throw ConversionError(d > 0 ? "json: unsupported value: +Inf" : "json: unsupported value: -Inf");
+        }
+        return number_from_double(d);
+      }
+      case LUA_TSTRING: {
+        std::size_t n = 0;
+        const char* s = lua_tolstring(L_, index, &n);
+        return coerce_utf8(s, n);
+      }
+      case LUA_TTABLE:
+        return encode_table(index, depth);
+      default:
+        throw ConversionError(std::string("cannot encode ") + luaL_typename(L_, index) + " to JSON");
+    }
+  }
+
+ private:
+  json encode_table(int index, int depth) {
+    if (depth > max_depth_) {
+      throw ConversionError("table is nested deeper than " + std::to_string(max_depth_) + " levels");
+    }
+    // gopher-json remembers every table it has encoded, so a table reached twice is an error
+    // even when there is no cycle.
+    if (!visited_.insert(lua_topointer(L_, index)).second) {
+      throw ConversionError("cannot encode recursively nested tables to JSON");
+    }
+    if (!lua_checkstack(L_, 4)) throw ConversionError("Lua stack overflow while encoding a table");
+    std::size_t numbers = 0, strings = 0, others = 0;
+    bool all_in_range = true;
+    std::size_t total = 0;
+    lua_pushnil(L_);
+    while (lua_next(L_, index) != 0) {
+      ++total;
+      switch (lua_type(L_, -2)) {
+        case LUA_TNUMBER:
+          ++numbers;
+          break;
+        case LUA_TSTRING:
+          ++strings;
+          break;
+        default:
+          ++others;
+      }
+      lua_pop(L_, 1);
+    }
+    if (total == 0) return json::array();
+    if (others > 0 || (numbers > 0 && strings > 0)) {
+      throw ConversionError("cannot encode mixed or invalid key types");
+    }
+    if (numbers > 0) {
+      std::vector<bool> seen(numbers, false);
+      lua_pushnil(L_);
+      while (lua_next(L_, index) != 0) {
+        lua_pop(L_, 1);
+        lua_Integer k = 0;
+        if (!lua_isinteger(L_, -1)) {
+          all_in_range = false;
+        } else {
+          k = lua_tointeger(L_, -1);
+          if (k < 1 || static_cast<std::size_t>(k) > numbers) all_in_range = false;
+        }
+        if (!all_in_range) {
+          lua_pop(L_, 1);
+          break;
+        }
+      }
+      if (!all_in_range) throw ConversionError("cannot encode sparse array");
+      json arr = json::array();
+      arr.get_ref<json::array_t&>().reserve(numbers);
+      for (std::size_t i = 1; i <= numbers; ++i) {
+        lua_rawgeti(L_, index, static_cast<lua_Integer>(i));
+        arr.push_back(encode(-1, depth + 1));
+        lua_pop(L_, 1);
+      }
+      return arr;
+    }
+    json obj = json::object();
+    lua_pushnil(L_);
+    while (lua_next(L_, index) != 0) {
+      std::size_t n = 0;
+      const char* k = lua_tolstring(L_, -2, &n);  // keys are strings: no conversion in place
+      obj[coerce_utf8(k, n)] = encode(-1, depth + 1);
+      lua_pop(L_, 1);
+    }
+    return obj;
+  }
+
+  lua_State* L_;
+  int max_depth_;
+  std::unordered_set<const void*> visited_;
+};
+
+void dump_string(std::string& out, const std::string& s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      default:
+        break;
+    }
+    if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+      out += "\\u00";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+      continue;
+    }
+    // U+2028 and U+2029 are escaped by Go so the output is safe inside JavaScript.
+    if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+        (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+      out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+      i += 2;
+      continue;
+    }
+    out.push_back(static_cast<char>(c));
+  }
+  out.push_back('"');
+}
+
+void dump_value(std::string& out, const json& v) {
+  switch (v.type()) {
+    case json::value_t::null:
+    case json::value_t::discarded:
+    case json::value_t::binary:
+      out += "null";
+      return;
+    case json::value_t::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      return;
+    case json::value_t::number_integer:
+      out += std::to_string(v.get<std::int64_t>());
+      return;
+    case json::value_t::number_unsigned:
+      out += std::to_string(v.get<std::uint64_t>());
+      return;
+    case json::value_t::number_float:
+      out += go_json_number(v.get<double>());
+      return;
+    case json::value_t::string:
+      dump_string(out, v.get_ref<const std::string&>());
+      return;
+    case json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& e : v) {
+        if (!first) out.push_back(',');
+        first = false;
+        dump_value(out, e);
+      }
+      out.push_back(']');
+      return;
+    }
+    case json::value_t::object: {
+      // nlohmann's object is a std::map: keys already in byte order, as Go sorts them.
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [k, e] : v.items()) {
+        if (!first) out.push_back(',');
+        first = false;
+        dump_string(out, k);
+        out.push_back(':');
+        dump_value(out, e);
+      }
+      out.push_back('}');
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+nlohmann::json number_from_double(double d) {
+  if (std::isfinite(d) && d == std::trunc(d) && d >= -kTwo63 && d < kTwo63) {
+    return static_cast<std::int64_t>(d);
+  }
+  return d;
+}
+
+void push_json(lua_State* L, const nlohmann::json& value, int max_depth) {
+  push_value(L, value, 0, max_depth);
+}
+
+nlohmann::json to_json(lua_State* L, int index, int max_depth) {
+  Encoder enc(L, max_depth);
+  return enc.encode(index, 0);
+}
+
+std::string go_json_dump(const nlohmann::json& value) {
+  std::string out;
+  dump_value(out, value);
+  return out;
+}
+
+}  // namespace cell0::lua

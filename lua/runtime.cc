@@ -1,0 +1,81 @@
+#include "lua/runtime.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+namespace cell0::lua {
+namespace {
+
+// Instructions between two deadline checks while the deadline has not passed yet.
+constexpr int kHookInterval = 1000;
+
+}  // namespace
+
+void* LuaState::allocate(void* ud, void* ptr, std::size_t osize, std::size_t nsize) {
+  auto* a = static_cast<Allocator*>(ud);
+  // For a new block Lua passes the object type in osize, not a size.
+  const std::size_t old_size = ptr ? osize : 0;
+  if (nsize == 0) {
+    std::free(ptr);
+    a->used -= old_size;
+    return nullptr;
+  }
+  if (nsize > old_size && a->used - old_size + nsize > a->limit) {
+    a->limit_hit = true;
+    return nullptr;
+  }
+  void* p = std::realloc(ptr, nsize);
+  if (p == nullptr) return nullptr;
+  a->used = a->used - old_size + nsize;
+  return p;
+}
+
+LuaState::LuaState(std::size_t memory_limit) {
+  alloc_.limit = memory_limit;
+  L_ = lua_newstate(&LuaState::allocate, &alloc_);
+  if (L_ == nullptr) throw std::bad_alloc();
+  LuaState* self = this;
+  std::memcpy(lua_getextraspace(L_), &self, sizeof self);
+}
+
+LuaState::~LuaState() {
+  if (L_ != nullptr) lua_close(L_);
+}
+
+LuaState& LuaState::from(lua_State* L) {
+  LuaState* self = nullptr;
+  std::memcpy(&self, lua_getextraspace(L), sizeof self);
+  return *self;
+}
+
+void LuaState::begin_run(std::chrono::nanoseconds timeout) {
+  budget_.deadline = std::chrono::steady_clock::now() + timeout;
+  budget_.armed = true;
+  budget_.expired = false;
+  alloc_.limit_hit = false;
+  lua_sethook(L_, &LuaState::hook, LUA_MASKCOUNT, kHookInterval);
+}
+
+void LuaState::end_run() {
+  budget_.armed = false;
+  lua_sethook(L_, nullptr, 0, 0);
+}
+
+void LuaState::hook(lua_State* L, lua_Debug* /*ar*/) { check_budget(L); }
+
+void check_budget(lua_State* L) {
+  LuaState& self = LuaState::from(L);
+  Budget& b = self.budget_;
+  if (!b.armed) return;
+  if (!b.expired && std::chrono::steady_clock::now() < b.deadline) return;
+  if (!b.expired) {
+    b.expired = true;
+    // From now on fire on every instruction, so a pcall in the script cannot swallow the kill.
+    lua_sethook(L, &LuaState::hook, LUA_MASKCOUNT, 1);
+  }
+  luaL_error(L, "context deadline exceeded");
+}
+
+}  // namespace cell0::lua

@@ -1,0 +1,88 @@
+// RAII Lua 5.4 state with a capped allocator and a wall-clock budget.
+//
+// The budget is enforced by an instruction-count hook. Once the deadline has passed the hook
+// re-arms itself to fire on every instruction, so a script's own pcall cannot swallow the kill:
+// the first instruction after the pcall raises again. C functions that loop for long (pattern
+// matching) call check_budget() themselves.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "lua.hpp"
+
+namespace cell0::lua {
+
+struct Budget {
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  bool armed = false;
+  bool expired = false;
+};
+
+class LuaState {
+ public:
+  explicit LuaState(std::size_t memory_limit);
+  ~LuaState();
+  LuaState(const LuaState&) = delete;
+  LuaState& operator=(const LuaState&) = delete;
+
+  lua_State* get() const { return L_; }
+
+  // Starts a budgeted run; end_run() must follow (BudgetScope does both).
+  void begin_run(std::chrono::nanoseconds timeout);
+  void end_run();
+
+  bool timed_out() const { return budget_.expired; }
+  bool memory_exhausted() const { return alloc_.limit_hit; }
+  std::size_t memory_used() const { return alloc_.used; }
+  std::size_t memory_limit() const { return alloc_.limit; }
+
+  // The LuaState that owns a lua_State (kept in the state's extra space).
+  static LuaState& from(lua_State* L);
+
+ private:
+  struct Allocator {
+    std::size_t used = 0;
+    std::size_t limit = 0;
+    bool limit_hit = false;
+  };
+  static void* allocate(void* ud, void* ptr, std::size_t osize, std::size_t nsize);
+  static void hook(lua_State* L, lua_Debug* ar);
+  friend void check_budget(lua_State* L);
+
+  Allocator alloc_;
+  Budget budget_;
+  lua_State* L_ = nullptr;
+};
+
+// Raises "context deadline exceeded" (Karmada's text) when the running call is past its deadline.
+void check_budget(lua_State* L);
+
+class BudgetScope {
+ public:
+  BudgetScope(LuaState& state, std::chrono::nanoseconds timeout) : state_(state) {
+    state_.begin_run(timeout);
+  }
+  ~BudgetScope() { state_.end_run(); }
+  BudgetScope(const BudgetScope&) = delete;
+  BudgetScope& operator=(const BudgetScope&) = delete;
+
+ private:
+  LuaState& state_;
+};
+
+// Runs f(), turning any C++ exception into a Lua error, for use inside lua_CFunctions.
+template <typename F>
+int guarded(lua_State* L, F&& f) {
+  std::string message;
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    message = e.what();
+  }
+  return luaL_error(L, "%s", message.c_str());
+}
+
+}  // namespace cell0::lua

@@ -1,0 +1,455 @@
+#include "lua/sandbox.h"
+
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "lua/go_format.h"
+#include "lua/kube_lib.h"
+#include "lua/lua_pattern.h"
+#include "lua/runtime.h"
+#include "lua/script.h"
+
+namespace cell0::lua {
+namespace {
+
+std::atomic<PrintSink> g_print_sink{nullptr};
+
+// Registry keys (addresses are unique).
+char kBaseKey;
+char kEnvMetaKey;
+char kLibrariesKey;
+char kKubeKey;
+
+
+constexpr const char* kDisabledBase[] = {
+    "collectgarbage", "dofile",  "getfenv", "getmetatable", "load",      "loadfile", "loadstring",
+    "rawequal",       "rawget",  "rawset",  "setfenv",      "setmetatable", "module", "newproxy",
+};
+
+int disabled_function(lua_State* L) {
+  const char* name = lua_tostring(L, lua_upvalueindex(1));
+  luaL_where(L, 2);
+  lua_pushfstring(L, "call function %s is not supported in karmada customized resourceinterpreter.",
+                  name);
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+int unsupported_string_function(lua_State* L) {
+  const char* name = lua_tostring(L, lua_upvalueindex(1));
+  return luaL_error(L,
+                    "The Lua function string.%s is not supported by Karmada. If you believe this "
+                    "function is essential for your use case, please submit an issue to let us "
+                    "know why you need it.",
+                    name);
+}
+
+// Calls the wrapped function (upvalue 1) after checking the length of every string argument.
+int length_checked(lua_State* L) {
+  const int n = lua_gettop(L);
+  for (int i = 1; i <= n; ++i) {
+    if (lua_type(L, i) != LUA_TSTRING) continue;
+    const std::size_t len = lua_rawlen(L, i);
+    if (len > kMaxStringArgument) {
+      return luaL_error(L,
+                        "string length %I exceeds the maximum allowed input string length %I in "
+                        "Karmada lua string lib, please check your lua script.",
+                        static_cast<lua_Integer>(len), static_cast<lua_Integer>(kMaxStringArgument));
+    }
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, n, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+// Replaces t[name] with a length-checking wrapper of itself.
+void wrap_length_checked(lua_State* L, int t, const char* name) {
+  lua_getfield(L, t, name);
+  lua_pushcclosure(L, length_checked, 1);
+  lua_setfield(L, t, name);
+}
+
+void push_go_number_string(lua_State* L, int index) {
+  const std::string s = lua_isinteger(L, index) ? std::to_string(lua_tointeger(L, index))
+                                                : go_lua_number_string(lua_tonumber(L, index));
+  lua_pushlstring(L, s.data(), s.size());
+}
+
+// tostring with gopher-lua's number text: 3 -> "3", 0.1+0.2 -> "0.30000000000000004".
+int go_tostring(lua_State* L) {
+  luaL_checkany(L, 1);
+  if (lua_type(L, 1) == LUA_TNUMBER) {
+    push_go_number_string(L, 1);
+  } else {
+    luaL_tolstring(L, 1, nullptr);
+  }
+  return 1;
+}
+
+// string.format with gopher-lua's conversions: %d of 3.7 is "3", %s of a number uses tostring.
+int go_format(lua_State* L) {
+  const int top = lua_gettop(L);
+  std::size_t len = 0;
+  const char* fmt = luaL_checklstring(L, 1, &len);
+  int arg = 1;
+  for (std::size_t i = 0; i < len; ++i) {
+    if (fmt[i] != '%') continue;
+    if (++i < len && fmt[i] == '%') continue;
+    while (i < len && std::string_view("-+ #0123456789.").find(fmt[i]) != std::string_view::npos) ++i;
+    if (i >= len) break;
+    ++arg;
+    if (arg > top || lua_type(L, arg) != LUA_TNUMBER) continue;
+    switch (fmt[i]) {
+      case 'd':
+      case 'i':
+      case 'c':
+      case 'o':
+      case 'u':
+      case 'x':
+      case 'X':
+        if (!lua_isinteger(L, arg)) {
+          lua_pushinteger(L, go_float_to_int64(lua_tonumber(L, arg)));
+          lua_replace(L, arg);
+        }
+        break;
+      case 's':
+        push_go_number_string(L, arg);
+        lua_replace(L, arg);
+        break;
+      default:
+        break;
+    }
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, top, 1);
+  return 1;
+}
+
+// Target of the `..` rewrite (script.h): concatenation with gopher-lua's number text.
+int concat_function(lua_State* L) {
+  const int n = lua_gettop(L);
+  for (int i = 1; i <= n; ++i) {
+    switch (lua_type(L, i)) {
+      case LUA_TSTRING:
+        break;
+      case LUA_TNUMBER:
+        push_go_number_string(L, i);
+        lua_replace(L, i);
+        break;
+      default:
+        return luaL_error(L, "attempt to concatenate a %s value", luaL_typename(L, i));
+    }
+  }
+  lua_concat(L, n);
+  return 1;
+}
+
+int print_function(lua_State* L) {
+  PrintSink sink = g_print_sink.load(std::memory_order_relaxed);
+  if (sink == nullptr) return 0;
+  std::string line;
+  const int n = lua_gettop(L);
+  for (int i = 1; i <= n; ++i) {
+    if (i > 1) line.push_back('\t');
+    if (lua_type(L, i) == LUA_TNUMBER) {
+      push_go_number_string(L, i);
+    } else {
+      luaL_tolstring(L, i, nullptr);
+    }
+    line += lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  sink(line);
+  return 0;
+}
+
+int require_function(lua_State* L) {
+  const char* name = luaL_checkstring(L, 1);
+  if (std::string_view(name) == "kube") {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &kKubeKey);
+    // Each require gets its own copy, so a script cannot change kube for anyone else.
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -3) != 0) {
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_rawset(L, -4);
+    }
+    return 1;
+  }
+  return luaL_error(L, "module %s not found:\n\tno field package.preload['%s'], ", name, name);
+}
+
+int loadlib_function(lua_State* L) { return luaL_error(L, "loadlib is not supported"); }
+
+// A call environment keeps globals that shadow a base name (`error = ''`, `string = nil`) in a
+// side table under kShadowKey instead of in itself: Lua deletes a key assigned nil, and reading
+// the deleted name would otherwise find the base value again, where Karmada's single global
+// table finds nil. Other globals are stored in the environment directly.
+char kShadowKey;
+char kNilMarker;
+
+// Pushes the shadow table of the environment at index 1, creating it when asked.
+bool push_shadow(lua_State* L, bool create) {
+  if (lua_rawgetp(L, 1, &kShadowKey) == LUA_TTABLE) return true;
+  lua_pop(L, 1);
+  if (!create) return false;
+  lua_newtable(L);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, 1, &kShadowKey);
+  return true;
+}
+
+// __index of a call environment (1: env, 2: key); upvalue 1 is the base table, 2 the set of
+// library tables.
+int environment_index(lua_State* L) {
+  if (push_shadow(L, false)) {
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, -2) != LUA_TNIL) {
+      if (lua_touserdata(L, -1) == &kNilMarker) lua_pushnil(L);
+      return 1;
+    }
+    lua_pop(L, 2);
+  }
+  lua_pushvalue(L, 2);
+  lua_rawget(L, lua_upvalueindex(1));
+  if (lua_type(L, -1) != LUA_TTABLE) return 1;
+  lua_pushvalue(L, -1);
+  if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TNIL) {
+    lua_pop(L, 1);
+    return 1;
+  }
+  lua_pop(L, 1);
+  // A library: give this call its own shallow copy.
+  const int lib = lua_gettop(L);
+  lua_createtable(L, 0, 32);
+  lua_pushnil(L);
+  while (lua_next(L, lib) != 0) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, -4);
+  }
+  push_shadow(L, true);
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, -3);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+  return 1;
+}
+
+// __newindex of a call environment (1: env, 2: key, 3: value); upvalue 1 is the base table.
+int environment_newindex(lua_State* L) {
+  lua_pushvalue(L, 2);
+  const bool shadows_base = lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL;
+  lua_pop(L, 1);
+  if (!shadows_base) {
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 0;
+  }
+  push_shadow(L, true);
+  lua_pushvalue(L, 2);
+  if (lua_isnil(L, 3)) {
+    lua_pushlightuserdata(L, &kNilMarker);
+  } else {
+    lua_pushvalue(L, 3);
+  }
+  lua_rawset(L, -3);
+  return 0;
+}
+
+// Opens a standard library into a throwaway global and returns it on the stack.
+void open_library(lua_State* L, const char* name, lua_CFunction open) {
+  luaL_requiref(L, name, open, 0);
+}
+
+void copy_fields(lua_State* L, int from, int to, std::initializer_list<const char*> names) {
+  for (const char* n : names) {
+    lua_getfield(L, from, n);
+    lua_setfield(L, to, n);
+  }
+}
+
+int math_pow(lua_State* L) {
+  lua_pushnumber(L, std::pow(luaL_checknumber(L, 1), luaL_checknumber(L, 2)));
+  return 1;
+}
+
+int math_log10(lua_State* L) {
+  lua_pushnumber(L, std::log10(luaL_checknumber(L, 1)));
+  return 1;
+}
+
+int table_getn(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_pushinteger(L, static_cast<lua_Integer>(lua_rawlen(L, 1)));
+  return 1;
+}
+
+int table_maxn(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  double max = 0;
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) > max) max = lua_tonumber(L, -1);
+  }
+  lua_pushnumber(L, max);
+  return 1;
+}
+
+}  // namespace
+
+void set_print_sink(PrintSink sink) { g_print_sink.store(sink, std::memory_order_relaxed); }
+
+void install_sandbox(lua_State* L) {
+  luaL_checkstack(L, 16, "sandbox");
+  lua_newtable(L);  // base
+  const int base = lua_gettop(L);
+  lua_newtable(L);  // set of library tables
+  const int libs = lua_gettop(L);
+
+  // Base functions.
+  luaL_requiref(L, "_G", luaopen_base, 0);
+  const int g = lua_gettop(L);
+  copy_fields(L, g, base, {"assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
+                           "type", "xpcall"});
+  lua_pushcfunction(L, go_tostring);
+  lua_setfield(L, base, "tostring");
+  lua_pushcfunction(L, print_function);
+  lua_setfield(L, base, "print");
+  lua_pushcfunction(L, require_function);
+  lua_setfield(L, base, "require");
+  lua_pushcfunction(L, concat_function);
+  lua_setfield(L, base, kConcatFunction);
+  lua_pushliteral(L, "Lua 5.1");  // what Karmada's gopher-lua reports
+  lua_setfield(L, base, "_VERSION");
+  for (const char* name : kDisabledBase) {
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, disabled_function, 1);
+    lua_setfield(L, base, name);
+  }
+  lua_pop(L, 1);
+
+  auto add_library = [&](const char* name) {  // library table on top of the stack
+    lua_pushvalue(L, -1);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, libs);
+    lua_setfield(L, base, name);
+  };
+
+  // table (+ Lua 5.1's getn and maxn; unpack is a global in 5.1).
+  open_library(L, LUA_TABLIBNAME, luaopen_table);
+  const int tab = lua_gettop(L);
+  lua_newtable(L);
+  copy_fields(L, tab, tab + 1, {"concat", "insert", "remove", "sort", "unpack", "pack", "move"});
+  lua_getfield(L, tab, "unpack");
+  lua_setfield(L, base, "unpack");
+  lua_pushcfunction(L, table_getn);
+  lua_setfield(L, -2, "getn");
+  lua_pushcfunction(L, table_maxn);
+  lua_setfield(L, -2, "maxn");
+  add_library("table");
+  lua_pop(L, 1);
+
+  // math (+ pow and log10, which gopher-lua keeps from Lua 5.1).
+  open_library(L, LUA_MATHLIBNAME, luaopen_math);
+  lua_pushcfunction(L, math_pow);
+  lua_setfield(L, -2, "pow");
+  lua_pushcfunction(L, math_log10);
+  lua_setfield(L, -2, "log10");
+  add_library("math");
+
+  // os: time and date only.
+  open_library(L, LUA_OSLIBNAME, luaopen_os);
+  const int os = lua_gettop(L);
+  lua_newtable(L);
+  copy_fields(L, os, os + 1, {"time", "date"});
+  add_library("os");
+  lua_pop(L, 1);
+
+  // string: the safe subset, with argument length checks and budgeted pattern matching.
+  open_library(L, LUA_STRLIBNAME, luaopen_string);
+  const int str = lua_gettop(L);
+  lua_newtable(L);
+  const int safe = lua_gettop(L);
+  copy_fields(L, str, safe, {"byte", "char", "len", "lower", "reverse", "sub", "upper"});
+  lua_getfield(L, str, "format");
+  lua_pushcclosure(L, go_format, 1);
+  lua_setfield(L, safe, "format");
+  set_pattern_functions(L, safe, check_budget);
+  lua_getfield(L, safe, "gmatch");
+  lua_setfield(L, safe, "gfind");
+  for (const char* name : {"byte", "char", "len", "lower", "reverse", "sub", "upper", "format", "find",
+                           "match", "gmatch", "gfind"}) {
+    wrap_length_checked(L, safe, name);
+  }
+  for (const char* name : {"rep", "gsub", "dump"}) {
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, unsupported_string_function, 1);
+    lua_setfield(L, safe, name);
+  }
+  // Method calls on strings ("x"):upper() read the shared safe table; scripts never get the
+  // table itself (getmetatable is disabled), only per-call copies through `string`.
+  lua_pushliteral(L, "");
+  lua_createtable(L, 0, 1);
+  lua_pushvalue(L, safe);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  lua_pop(L, 1);
+  lua_pushvalue(L, safe);
+  add_library("string");
+  lua_pop(L, 2);
+
+  // package: only what Karmada's trimmed package library shows.
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_setfield(L, -2, "loaded");
+  lua_newtable(L);
+  lua_setfield(L, -2, "preload");
+  lua_pushcfunction(L, loadlib_function);
+  lua_setfield(L, -2, "loadlib");
+  add_library("package");
+
+  // kube, reachable only through require("kube").
+  push_kube_library(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kKubeKey);
+
+  // Remove the globals luaL_requiref registered in the real global table.
+  lua_pushglobaltable(L);
+  for (const char* name : {"_G", LUA_TABLIBNAME, LUA_MATHLIBNAME, LUA_OSLIBNAME, LUA_STRLIBNAME}) {
+    lua_pushnil(L);
+    lua_setfield(L, -2, name);
+  }
+  lua_pop(L, 1);
+
+  // Metatable shared by all call environments.
+  lua_createtable(L, 0, 2);
+  lua_pushvalue(L, base);
+  lua_pushvalue(L, libs);
+  lua_pushcclosure(L, environment_index, 2);
+  lua_setfield(L, -2, "__index");
+  lua_pushvalue(L, base);
+  lua_pushcclosure(L, environment_newindex, 1);
+  lua_setfield(L, -2, "__newindex");
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kEnvMetaKey);
+  lua_pushvalue(L, libs);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kLibrariesKey);
+  lua_pushvalue(L, base);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kBaseKey);
+  lua_settop(L, base - 1);
+}
+
+void push_call_environment(lua_State* L) {
+  lua_createtable(L, 0, 8);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -2, "_G");
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kEnvMetaKey);
+  lua_setmetatable(L, -2);
+}
+
+}  // namespace cell0::lua

@@ -1,0 +1,34 @@
+// A user script, checked once when it is loaded and then loaded lazily into each pooled state.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace cell0::lua {
+
+class Script {
+ public:
+  // Rewrites `..` (see concat_rewrite.h) and compiles the result on a scratch state. On a syntax
+  // error returns nullopt and sets *error to Lua's message ("<chunk_name>:<line>: ...").
+  static std::shared_ptr<const Script> compile(const std::string& source, const std::string& chunk_name,
+                                               std::string* error);
+
+  std::uint64_t id() const { return id_; }
+  const std::string& chunk_name() const { return chunk_name_; }
+  const std::string& source() const { return source_; }         // as the user wrote it
+  const std::string& runnable() const { return runnable_; }     // after the `..` rewrite
+
+ private:
+  Script() = default;
+  std::uint64_t id_ = 0;
+  std::string chunk_name_;
+  std::string source_;
+  std::string runnable_;
+};
+
+// Name of the global the rewrite calls for `..`.
+inline constexpr const char* kConcatFunction = "__cell0_concat";
+
+}  // namespace cell0::lua
