@@ -185,3 +185,18 @@ TEST_CASE("Quantity integer values round up", "[quantity]") {
   CHECK(Quantity::from_int(1000, Quantity::Format::BinarySI).to_string() == "1k");
   CHECK(Quantity::from_int(1300000000, Quantity::Format::BinarySI).to_string() == "1300000000");
 }
+
+TEST_CASE("Quantity exponent extremes follow Go's int32 arithmetic", "[quantity]") {
+  // The exponent is truncated to int32 and the scale arithmetic wraps, as in apimachinery.
+  CHECK(Quantity::parse("1e4294967296").to_string() == "1e4294967296");
+  CHECK(Quantity::parse("1e4294967296").approximate_float() == 1.0);
+  CHECK(Quantity::parse("1e2147483647").to_string() == "10e2147483646");
+  CHECK(Quantity::parse("1.5e-2147483648").to_string() == "150e2147483646");
+  CHECK_THROWS_WITH(Quantity::parse("1e9223372036854775808"), "unable to parse quantity's suffix");
+  CHECK(Quantity::parse("0.0000000000000000001Ei").to_string() == "115292151n");
+  CHECK(Quantity::parse("-8Ei").to_string() == "-9223372036854775807");
+  // Rescaling by millions of digits is refused instead of hanging.
+  Quantity huge = Quantity::parse("1e100000000");
+  CHECK(huge.to_string() == "10e99999999");
+  CHECK_THROWS_AS(huge.add(Quantity::parse("1m")), QuantityError);
+}
