@@ -1,0 +1,227 @@
+#include "webhook/serve_command.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
+
+#include "certs/pem.h"
+#include "certs/state_dir.h"
+#include "interpreters/engine.h"
+#include "webhook/interpreter_endpoint.h"
+#include "webhook/log.h"
+#include "webhook/reloader.h"
+#include "webhook/serve_settings.h"
+#include "webhook/server.h"
+#include "webhook/webhook_metrics.h"
+
+namespace cell0::webhook {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+LoadOutcome load_into(interp::Engine& engine, const std::vector<fs::path>& paths) {
+  auto registry = interp::load_registry(paths);
+  if (!registry) return LoadOutcome{false, registry.error().message, 0, 0};
+  const interp::RegistryInfo info = interp::registry_info(**registry);
+  engine.set_registry(*registry);
+  return LoadOutcome{true, "", info.customizations, info.files.size()};
+}
+
+interp::EngineOptions engine_options(const ServeConfig& config) {
+  interp::EngineOptions options;
+  options.deadline = config.lua_timeout;
+  options.memory_limit = config.lua_memory;
+  options.pool_size = config.threads;
+  return options;
+}
+
+// The certificate pair to serve: the given files, or the generated ones in the state dir.
+certs::Result<std::pair<fs::path, fs::path>> serving_files(const ServeConfig& config) {
+  if (!config.tls_cert.empty()) return std::pair{config.tls_cert, config.tls_key};
+  auto paths = certs::ensure_state_dir_certs(config.state_dir, config.sans);
+  if (!paths) return certs::Error{"state dir " + config.state_dir.string() + ": " + paths.error().message};
+  log_event(spdlog::level::info, paths->generated ? "generated serving certificate" : "reusing serving certificate",
+            {{"dir", config.state_dir.string()},
+             {"caFile", paths->ca_cert.string()},
+             {"sans", config.sans},
+             {"notAfter", std::chrono::duration_cast<std::chrono::seconds>(paths->not_after.time_since_epoch()).count()}});
+  return std::pair{paths->cert, paths->key};
+}
+
+// SIGTERM/SIGINT are blocked in every thread and taken with sigtimedwait by the main thread, so
+// no handler runs in signal context. Must run before the first thread starts.
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+// Waits for a stop signal or for `done`; returns the signal number, or 0.
+int wait_for_stop(const sigset_t& set, const std::atomic<bool>& done) {
+  const timespec tick{0, 200'000'000};
+  while (!done) {
+    siginfo_t info{};
+    const int sig = sigtimedwait(&set, &info, &tick);
+    if (sig > 0) return sig;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int check_serve_config(const ServeConfig& config) {
+  bool ok = true;
+  auto fail = [&](const std::string& what) {
+    std::fprintf(stderr, "error: %s\n", what.c_str());
+    ok = false;
+  };
+  if (!config.tls_cert.empty()) {
+    auto pair = certs::load_key_pair(config.tls_cert, config.tls_key);
+    if (!pair) fail(pair.error().message);
+  }
+  if (!config.client_ca.empty()) {
+    auto ca = certs::load_certificates(config.client_ca);
+    if (!ca) fail("--client-ca: " + ca.error().message);
+  }
+  if (!config.policy.empty()) {
+    try {
+      YAML::LoadFile(config.policy.string());
+    } catch (const YAML::Exception& e) {
+      fail("--policy: " + config.policy.string() + ": " + e.what());
+    }
+  }
+  auto registry = interp::load_registry(config.customizations);
+  if (!registry) {
+    fail(registry.error().message);
+  } else {
+    const interp::RegistryInfo info = interp::registry_info(**registry);
+    std::printf("customizations: %zu (%zu kinds) from %zu files\n", info.customizations, info.kinds, info.files.size());
+  }
+  std::printf("%s\n", ok ? "configuration OK" : "configuration has errors");
+  return ok ? 0 : 1;
+}
+
+int run_serve(const ServeConfig& config) {
+  const sigset_t stop_signals = block_stop_signals();
+  auto files = serving_files(config);
+  if (!files) {
+    log_event(spdlog::level::critical, "cannot set up TLS", {{"error", files.error().message}});
+    return 1;
+  }
+
+  interp::Engine engine(engine_options(config));
+  MetricsRegistry registry;
+  WebhookMetrics metrics(registry);
+  collect_engine_stats(metrics, engine);
+
+  std::vector<std::string> paths;
+  for (const auto& p : config.customizations) paths.push_back(p.string());
+  log_event(spdlog::level::info, "loading customizations", {{"paths", paths}});
+  Reloader reloader(config.customizations, [&engine](const auto& p) { return load_into(engine, p); }, metrics);
+  reloader.load_now();  // a broken first set leaves /readyz at 503 until a good one appears
+
+  ServerOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.cert_file = files->first;
+  options.key_file = files->second;
+  options.client_ca_file = config.client_ca;
+  options.threads = config.threads;
+  Server server(options, metrics);
+  server.add_json_endpoint("/interpreter", interpreter_endpoint(engine));
+  server.set_readiness_probe([&reloader] { return reloader.readiness(); });
+  if (auto bound = server.bind(); !bound) {
+    log_event(spdlog::level::critical, "cannot start the server", {{"error", bound.error().message}});
+    return 1;
+  }
+  reloader.start();
+
+  std::atomic<bool> finished{false};
+  std::thread serving([&] {
+    server.run();
+    finished = true;
+  });
+  log_event(spdlog::level::info, "serving",
+            {{"listen", fmt::format("{}:{}", config.host, server.port())},
+             {"clientCA", config.client_ca.string()},
+             {"endpoints", {"/interpreter", "/healthz", "/readyz", "/metrics"}}});
+
+  const int sig = wait_for_stop(stop_signals, finished);
+  const auto deadline = Clock::now() + config.shutdown_grace;
+  log_event(spdlog::level::info, "shutting down",
+            {{"signal", sig == 0 ? "none" : strsignal(sig)}, {"graceMs", config.shutdown_grace.count()}});
+  server.stop();
+  reloader.stop();
+  while (!finished && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!finished) {
+    // Workers still busy past the grace period: leave without waiting for them.
+    log_event(spdlog::level::warn, "requests still running after the shutdown grace; exiting anyway");
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
+  serving.join();
+  log_event(spdlog::level::info, "stopped");
+  return sig == 0 ? 1 : 0;  // without a signal the server stopped on its own: an error
+}
+
+void add_serve_command(CLI::App& app) {
+  auto settings = std::make_shared<ServeSettings>();
+  CLI::App* cmd = app.add_subcommand("serve", "Run the HTTPS webhook: /interpreter, /healthz, /readyz, /metrics");
+  auto& s = *settings;
+  cmd->add_option("--listen", s.listen, "HOST:PORT to listen on")->capture_default_str();
+  cmd->add_option("--tls-cert", s.tls_cert, "Serving certificate (PEM, leaf first); default: generated in --state-dir");
+  cmd->add_option("--tls-key", s.tls_key, "Private key of --tls-cert (PEM)");
+  cmd->add_option("--state-dir", s.state_dir,
+                  "Where generated ca.crt/tls.crt/tls.key live (default $XDG_STATE_HOME/cell0-webhook, "
+                  "~/.local/state/cell0-webhook or ./.cell0-state)");
+  cmd->add_option("--tls-san", s.tls_sans, "Extra DNS name or IP for the generated certificate (repeatable)");
+  cmd->add_option("--client-ca", s.client_ca, "Require client certificates signed by this CA (PEM)");
+  cmd->add_option("--customizations", s.customizations,
+                  "ResourceInterpreterCustomization file or directory (repeatable; reloaded on change; "
+                  "default: the bundled interpreters/customizations)");
+  cmd->add_option("--policy", s.policy, "Admission policy file (YAML)");
+  cmd->add_option("--config", s.config, "The same settings as YAML; flags override it");
+  cmd->add_option("--threads", s.threads, "Worker threads (0: hardware concurrency, at least 4)")->capture_default_str();
+  cmd->add_option("--shutdown-grace", s.shutdown_grace, "Time to finish requests after SIGTERM")->capture_default_str();
+  cmd->add_option("--lua-timeout", s.lua_timeout, "Deadline of one Lua rule run")->capture_default_str();
+  cmd->add_option("--lua-memory", s.lua_memory, "Memory limit of one Lua state")->capture_default_str();
+  cmd->add_option("--log-level", s.log_level, "trace, debug, info, warn or error")->capture_default_str();
+  cmd->add_flag("--check-config", s.check_config, "Load and check everything, then exit 0 (good) or 1");
+
+  cmd->callback([settings, cmd] {
+    ServeSettings& current = *settings;
+    if (!current.config.empty()) {
+      std::set<std::string> given;
+      for (const CLI::Option* opt : cmd->get_options()) {
+        if (opt->count() > 0) given.insert(setting_key(opt->get_name()));
+      }
+      if (auto applied = apply_config_file(current.config, current, given); !applied) {
+        std::fprintf(stderr, "error: %s\n", applied.error().message.c_str());
+        throw CLI::RuntimeError(1);
+      }
+    }
+    auto config = resolve_settings(current);
+    if (!config) {
+      std::fprintf(stderr, "error: %s\n", config.error().message.c_str());
+      throw CLI::RuntimeError(1);
+    }
+    setup_json_logging(config->log_level);
+    const int rc = current.check_config ? check_serve_config(*config) : run_serve(*config);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace cell0::webhook

@@ -1,0 +1,83 @@
+// Settings of `serve`: the flags, the same settings from a YAML --config file (flags win), and
+// their checked, typed form.
+//
+// Defaults: --listen 127.0.0.1:8443; --state-dir $XDG_STATE_HOME/cell0-webhook, else
+// $HOME/.local/state/cell0-webhook, else ./.cell0-state; generated certificates cover localhost,
+// 127.0.0.1 and every --tls-san; --customizations: the bundled interpreters/customizations
+// (<exe dir>/../interpreters/customizations, <exe dir>/../share/cell0-webhook/customizations,
+// then the source tree the binary was built from); --shutdown-grace 10s; --lua-timeout 1s;
+// --lua-memory 64Mi; --threads 0 (hardware concurrency, at least 4); --log-level info.
+//
+// Config file keys are the flag names without dashes, in any case: `listen`, `tls-cert` or
+// `tlsCert`, `customizations` (a list), ... Unknown keys are errors.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <spdlog/common.h>
+
+#include "interpreters/error.h"
+
+namespace cell0::webhook {
+
+// As given on the command line or in the config file, before checking.
+struct ServeSettings {
+  std::string listen = "127.0.0.1:8443";
+  std::string tls_cert;
+  std::string tls_key;
+  std::string state_dir;
+  std::vector<std::string> tls_sans;
+  std::string client_ca;
+  std::vector<std::string> customizations;
+  std::string policy;
+  std::string config;
+  std::size_t threads = 0;
+  std::string shutdown_grace = "10s";
+  std::string lua_timeout = "1s";
+  std::string lua_memory = "64Mi";
+  std::string log_level = "info";
+  bool check_config = false;
+};
+
+struct ServeConfig {
+  std::string host;
+  int port = 0;
+  std::filesystem::path tls_cert;  // empty: generated in state_dir
+  std::filesystem::path tls_key;
+  std::filesystem::path state_dir;
+  std::vector<std::string> sans;  // for generated certificates
+  std::filesystem::path client_ca;
+  std::vector<std::filesystem::path> customizations;
+  std::filesystem::path policy;
+  std::size_t threads = 0;
+  std::chrono::milliseconds shutdown_grace{10000};
+  std::chrono::milliseconds lua_timeout{1000};
+  std::size_t lua_memory = 64u << 20;
+  spdlog::level::level_enum log_level = spdlog::level::info;
+};
+
+// Normalized setting name: lower case without '-' and '_' ("tls-cert", "tlsCert" -> "tlscert").
+std::string setting_key(std::string_view name);
+
+// Fills the settings not in `given` (normalized keys of flags set on the command line) from the
+// YAML file.
+interp::Result<bool> apply_config_file(const std::filesystem::path& file, ServeSettings& settings,
+                                       const std::set<std::string>& given);
+
+interp::Result<ServeConfig> resolve_settings(const ServeSettings& settings);
+
+// "10s", "500ms", "2m", "1h" or a bare number of seconds.
+interp::Result<std::chrono::milliseconds> parse_duration(std::string_view text);
+// "64Mi", "1Gi", "512Ki", "100M", "1000000" (bytes).
+interp::Result<std::size_t> parse_byte_size(std::string_view text);
+
+std::filesystem::path default_state_dir();
+// The bundled customizations folder, or empty when none of the candidates exists.
+std::filesystem::path default_customizations_dir();
+
+}  // namespace cell0::webhook
