@@ -58,6 +58,19 @@ std::string base64_encode(std::string_view data) {
   return out;
 }
 
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out(3 * (text.size() / 4), '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  std::size_t size = static_cast<std::size_t>(n);
+  for (auto it = text.rbegin(); it != text.rend() && *it == '=' && size > 0; ++it) --size;
+  out.resize(size);
+  return out;
+}
+
 std::variant<InterpreterCall, InterpreterCodecError> decode_interpreter_request(const json& body) {
   if (!body.is_object()) return bad("the body must be a JSON object (a ResourceInterpreterContext)");
   const std::string api_version = string_field(body, "apiVersion");

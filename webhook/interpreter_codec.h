@@ -11,6 +11,7 @@
 //        with the error kind, e.g. "Timeout: ..."
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -51,5 +52,7 @@ std::string encode_interpreter_response(const InterpreterCall& call,
 std::string encode_interpreter_failure(const std::string& uid, int code, const std::string& message);
 
 std::string base64_encode(std::string_view data);
+// Empty on malformed input.
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace cell0::webhook

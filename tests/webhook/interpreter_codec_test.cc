@@ -217,3 +217,14 @@ TEST_CASE("failure bodies carry uid, code and message", "[codec]") {
         json::parse(R"({"apiVersion":"config.karmada.io/v1alpha1","kind":"ResourceInterpreterContext",
           "response":{"uid":"u","successful":false,"status":{"code":400,"message":"bad"}}})"));
 }
+
+TEST_CASE("base64 round trips", "[codec]") {
+  using cell0::webhook::base64_decode;
+  using cell0::webhook::base64_encode;
+  for (std::string s : {"", "a", "ab", "abc", "abcd", "[{\"op\":\"add\"}]"}) {
+    CHECK(base64_decode(base64_encode(s)) == s);
+  }
+  CHECK(base64_encode("[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":3}]") ==
+        "W3sib3AiOiJyZXBsYWNlIiwicGF0aCI6Ii9zcGVjL3JlcGxpY2FzIiwidmFsdWUiOjN9XQ==");
+  CHECK_FALSE(base64_decode("abc").has_value());
+}

@@ -2,15 +2,10 @@
 // real codec, and httplib::SSLClient verifying the server against that CA.
 #include "webhook/server.h"
 
-#include <atomic>
-#include <thread>
-
 #include <catch2/catch.hpp>
-#include <httplib.h>
 
 #include "certs/pem.h"
-#include "certs/state_dir.h"
-#include "tests/certs/temp_dir.h"
+#include "tests/webhook/test_server.h"
 #include "webhook/interpreter_endpoint.h"
 
 using namespace cell0::webhook;
@@ -40,54 +35,10 @@ json health_review(const std::string& uid, const std::string& kind = "Workload")
                 {"object", {{"apiVersion", "example.io/v1"}, {"kind", kind}, {"metadata", {{"name", "n"}}}}}}}};
 }
 
-class Fixture {
+class Fixture : public cell0::testing::TestServer {
  public:
-  explicit Fixture(bool client_ca = false, std::size_t max_body = 3u << 20) : metrics_(registry_) {
-    auto paths = cell0::certs::ensure_state_dir_certs(dir_.path(), {"localhost", "127.0.0.1"});
-    REQUIRE(paths.ok());
-    ServerOptions options;
-    options.port = 0;
-    options.cert_file = paths->cert;
-    options.key_file = paths->key;
-    options.threads = 4;
-    options.max_body_bytes = max_body;
-    if (client_ca) options.client_ca_file = paths->ca_cert;
-    server_ = std::make_unique<Server>(options, metrics_);
-    server_->add_json_endpoint("/interpreter", interpreter_endpoint(InterpretFn(fake_interpret)));
-    server_->set_readiness_probe([this] { return Readiness{ready_.load(), {{"customizations", 1}}}; });
-    auto bound = server_->bind();
-    REQUIRE(bound.ok());
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~Fixture() {
-    server_->stop();
-    thread_.join();
-  }
-
-  std::unique_ptr<httplib::SSLClient> client() const {
-    auto cli = std::make_unique<httplib::SSLClient>("127.0.0.1", server_->port());
-    configure(*cli);
-    return cli;
-  }
-  void configure(httplib::SSLClient& cli) const {
-    cli.set_ca_cert_path(ca_path().c_str());
-    cli.enable_server_certificate_verification(true);
-    cli.set_connection_timeout(std::chrono::seconds(5));
-    cli.set_read_timeout(std::chrono::seconds(5));
-  }
-  std::string ca_path() const { return (dir_.path() / "ca.crt").string(); }
-  const std::filesystem::path& dir() const { return dir_.path(); }
-  Server& server() { return *server_; }
-  MetricsRegistry& registry() { return registry_; }
-  std::atomic<bool>& ready() { return ready_; }
-
- private:
-  TempDir dir_;
-  MetricsRegistry registry_;
-  WebhookMetrics metrics_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  std::atomic<bool> ready_{true};
+  explicit Fixture(bool client_ca = false, std::size_t max_body = 3u << 20)
+      : TestServer(interpreter_endpoint(InterpretFn(fake_interpret)), {client_ca, max_body}) {}
 };
 
 json post_json(httplib::SSLClient& cli, const std::string& body, int expected_status,
