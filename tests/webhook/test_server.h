@@ -55,6 +55,7 @@ class TestServer {
     cli.set_ca_cert_path(ca_path().c_str());
     cli.enable_server_certificate_verification(true);
     cli.set_connection_timeout(std::chrono::seconds(5));
+    cli.set_tcp_nodelay(true);  // as Go clients (the apiserver, Karmada) do
     cli.set_read_timeout(std::chrono::seconds(10));
   }
   std::string ca_path() const { return (dir_.path() / "ca.crt").string(); }
