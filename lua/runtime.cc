@@ -75,7 +75,16 @@ void check_budget(lua_State* L) {
     // From now on fire on every instruction, so a pcall in the script cannot swallow the kill.
     lua_sethook(L, &LuaState::hook, LUA_MASKCOUNT, 1);
   }
-  luaL_error(L, "context deadline exceeded");
+  // Karmada's text, "<chunk>:<line>: context deadline exceeded": level 0 is the running Lua
+  // function inside a hook, level 1 the script that called a budget-checking C function.
+  luaL_where(L, 0);
+  if (lua_rawlen(L, -1) == 0) {
+    lua_pop(L, 1);
+    luaL_where(L, 1);
+  }
+  lua_pushliteral(L, "context deadline exceeded");
+  lua_concat(L, 2);
+  lua_error(L);
 }
 
 }  // namespace cell0::lua

@@ -30,7 +30,7 @@ constexpr const char* kDisabledBase[] = {
 
 int disabled_function(lua_State* L) {
   const char* name = lua_tostring(L, lua_upvalueindex(1));
-  luaL_where(L, 2);
+  luaL_where(L, 1);
   lua_pushfstring(L, "call function %s is not supported in karmada customized resourceinterpreter.",
                   name);
   lua_concat(L, 2);
@@ -146,6 +146,28 @@ int concat_function(lua_State* L) {
   }
   lua_concat(L, n);
   return 1;
+}
+
+// xpcall that runs the message handler after unwinding, under the same budget. Lua runs a
+// handler for an error raised by a hook with hooks disabled, so the native xpcall would let a
+// handler loop forever after a timeout. Without the debug library a handler cannot observe the
+// difference.
+int xpcall_function(lua_State* L) {
+  const int n = lua_gettop(L);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 1);
+  for (int i = 3; i <= n; ++i) lua_pushvalue(L, i);
+  if (lua_pcall(L, n - 2, LUA_MULTRET, 0) == LUA_OK) {
+    lua_pushboolean(L, 1);
+    lua_insert(L, n + 1);
+    return lua_gettop(L) - n;
+  }
+  lua_pushvalue(L, 2);
+  lua_insert(L, -2);
+  lua_call(L, 1, 1);
+  lua_pushboolean(L, 0);
+  lua_insert(L, -2);
+  return 2;
 }
 
 int print_function(lua_State* L) {
@@ -317,7 +339,9 @@ void install_sandbox(lua_State* L) {
   luaL_requiref(L, "_G", luaopen_base, 0);
   const int g = lua_gettop(L);
   copy_fields(L, g, base, {"assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
-                           "type", "xpcall"});
+                           "type"});
+  lua_pushcfunction(L, xpcall_function);
+  lua_setfield(L, base, "xpcall");
   lua_pushcfunction(L, go_tostring);
   lua_setfield(L, base, "tostring");
   lua_pushcfunction(L, print_function);

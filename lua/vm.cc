@@ -121,14 +121,16 @@ CallOutcome Vm::call(const Script& script, const char* function, int nresults, c
     status = lua_pcall(L, 1, 0, 0);
   }
   CallOutcome out;
-  if (state_.timed_out()) {
-    out.status = CallStatus::Timeout;
-    out.message = status == LUA_OK ? "context deadline exceeded" : error_text(L);
-    spoiled_ = true;
-  } else if (state_.memory_exhausted() || status == LUA_ERRMEM) {
+  // A memory error a script caught with pcall still counts: it is reported even when the
+  // script then ran out of time.
+  if (state_.memory_exhausted() || status == LUA_ERRMEM) {
     out.status = CallStatus::Memory;
     out.message = "script exceeded its memory limit of " +
                   std::to_string(state_.memory_limit() >> 20) + " MiB";
+    spoiled_ = true;
+  } else if (state_.timed_out()) {
+    out.status = CallStatus::Timeout;
+    out.message = status == LUA_OK ? "context deadline exceeded" : error_text(L);
     spoiled_ = true;
   } else if (status != LUA_OK) {
     out.status = ctx.failure;
