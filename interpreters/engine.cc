@@ -146,7 +146,7 @@ struct Engine::Impl {
     };
     auto outcome = lease->call(*script, std::string(lua_function(op)).c_str(), nresults, push,
                                guarded_read, options.deadline);
-    const std::string where = "customization " + c.name + " (" + std::string(rule_name(op)) + ")";
+    const std::string where = c.file + ": customization " + c.name + " (" + std::string(rule_name(op)) + ")";
     if (outcome.status != lua::CallStatus::Ok) {
       if (outcome.status == lua::CallStatus::Timeout) timeouts.fetch_add(1, std::memory_order_relaxed);
       else if (outcome.status == lua::CallStatus::Memory) memory_errors.fetch_add(1, std::memory_order_relaxed);

@@ -152,7 +152,7 @@ void add_test_command(CLI::App& app) {
       const auto start = std::chrono::steady_clock::now();
       auto sum = interp::run_conformance(roots, std::cout);
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-      std::cerr << "ran " << (sum.passed + sum.failed) << " cases in " << ms.count() << " ms\n";
+      std::cout << "ran " << (sum.passed + sum.failed) << " cases in " << ms.count() << " ms\n";
       std::cout << sum.passed << " passed, " << sum.failed << " failed" << std::endl;
       rc = sum.failed == 0 && sum.passed > 0 ? 0 : 1;
     } catch (const std::exception& e) {
