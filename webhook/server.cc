@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 
 #include "certs/generate.h"
+#include "webhook/connection_tracker.h"
 #include "webhook/log.h"
 #include "webhook/tls_credentials.h"
 
@@ -57,6 +58,7 @@ struct Server::Impl {
   ServerOptions options;
   WebhookMetrics& metrics;
   TlsCredentials credentials;
+  ConnectionTracker connections;
   std::map<std::string, JsonEndpoint> endpoints;
   std::function<Readiness()> readiness;
   std::unique_ptr<httplib::SSLServer> http;
@@ -77,6 +79,7 @@ bool Server::Impl::setup_tls(SSL_CTX& ctx, std::string& error) {
   SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   credentials.install(&ctx);
+  connections.install(&ctx);
   if (options.client_ca_file.empty()) return true;
   const std::string ca = options.client_ca_file.string();
   STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca.c_str());
@@ -200,6 +203,12 @@ void Server::Impl::install_routes() {
     return httplib::Server::HandlerResponse::Handled;
   };
   http->set_error_handler(std::move(on_error));
+  http->set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
+    connections.request_started();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Runs before the response is written; the read side is all close_idle() touches.
+  http->set_post_routing_handler([this](const httplib::Request&, httplib::Response&) { connections.request_finished(); });
   http->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     res.status = 500;
     res.set_content(plain_error_body(500, "internal error"), kJson);
@@ -268,6 +277,8 @@ void Server::stop() {
     while (!d.run_finished && !d.http->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   d.http->stop();
+  // Idle keep-alive connections would otherwise hold run() for their keep-alive timeout.
+  d.connections.close_idle();
 }
 
 bool Server::stopping() const { return impl_->stopping; }

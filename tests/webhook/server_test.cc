@@ -244,3 +244,16 @@ TEST_CASE("listen addresses parse", "[server]") {
   CHECK_FALSE(parse_listen_address("h:99999").ok());
   CHECK_FALSE(parse_listen_address("h:8x").ok());
 }
+
+TEST_CASE("stop() does not wait long for idle keep-alive connections", "[server]") {
+  auto f = std::make_unique<Fixture>();
+  auto cli_ptr = f->client();
+  auto& cli = *cli_ptr;
+  cli.set_keep_alive(true);
+  auto res = cli.Get("/healthz");
+  REQUIRE(res);
+  const auto start = std::chrono::steady_clock::now();
+  f.reset();  // stop() and join the serving thread
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(took < std::chrono::milliseconds(1500));
+}
