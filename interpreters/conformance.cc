@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "interpreters/registry.h"
-#include "interpreters/yaml_json.h"
+#include "common/yaml_json.h"
 #include "lua/json_lua.h"
 #include "lua/quantity.h"
 
@@ -208,7 +208,7 @@ std::vector<ConformanceSuite> discover_suites(const std::vector<fs::path>& roots
 
 std::vector<ConformanceCase> load_cases(const fs::path& file) {
   std::vector<ConformanceCase> cases;
-  for (const auto& doc : load_yaml_file(file)) {
+  for (const auto& doc : common::load_yaml_file(file)) {
     ConformanceCase c;
     c.file = file.string();
     if (!doc.is_object()) throw std::runtime_error(file.string() + ": a case must be a map");

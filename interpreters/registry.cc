@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "interpreters/yaml_json.h"
+#include "common/yaml_json.h"
 
 namespace cell0::interp {
 namespace {
@@ -130,8 +130,8 @@ Result<std::shared_ptr<const Registry>> Registry::build(const std::vector<fs::pa
   for (const auto& f : *files) {
     std::vector<json> docs;
     try {
-      docs = load_yaml_file(f);
-    } catch (const YamlError& e) {
+      docs = common::load_yaml_file(f);
+    } catch (const common::YamlError& e) {
       return config_error(e.what());
     }
     reg->files_.push_back(f.string());

@@ -6,7 +6,7 @@
 #include "interpreters/conformance.h"
 #include "interpreters/engine.h"
 #include "interpreters/registry.h"
-#include "interpreters/yaml_json.h"
+#include "common/yaml_json.h"
 #include "lua/sandbox.h"
 
 namespace cell0::webhook {
@@ -34,8 +34,8 @@ struct CommandError : std::runtime_error {
 json load_single_object(const std::string& file) {
   std::vector<json> docs;
   try {
-    docs = interp::load_yaml_file(file);
-  } catch (const interp::YamlError& e) {
+    docs = common::load_yaml_file(file);
+  } catch (const common::YamlError& e) {
     throw CommandError(e.what());
   }
   if (docs.size() != 1 || !docs[0].is_object()) {
@@ -47,8 +47,8 @@ json load_single_object(const std::string& file) {
 json load_status_items(const std::string& file) {
   std::vector<json> docs;
   try {
-    docs = interp::load_yaml_file(file);
-  } catch (const interp::YamlError& e) {
+    docs = common::load_yaml_file(file);
+  } catch (const common::YamlError& e) {
     throw CommandError(e.what());
   }
   json items = json::array();
@@ -107,7 +107,7 @@ int run_interpret(const InterpretFlags& f) {
   if (!result) throw CommandError(result.error().message);
   const json outputs = interp::case_outputs(*op, *result);
   for (const auto& [key, value] : outputs.items()) {
-    std::cout << "---\n# " << key << "\n" << interp::to_yaml(value);
+    std::cout << "---\n# " << key << "\n" << common::to_yaml(value);
   }
   return 0;
 }

@@ -1,4 +1,4 @@
-#include "interpreters/yaml_json.h"
+#include "common/yaml_json.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -10,9 +10,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "lua/json_lua.h"
+#include <charconv>
 
-namespace cell0::interp {
+namespace cell0::common {
 namespace {
 
 using nlohmann::json;
@@ -121,6 +121,13 @@ bool needs_quotes(const std::string& s) {
   return false;
 }
 
+std::string number_text(const json& v) {
+  if (!v.is_number_float()) return v.dump();
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v.get<double>());
+  return std::string(buf, r.ptr);
+}
+
 void emit(YAML::Emitter& out, const json& v) {
   switch (v.type()) {
     case json::value_t::object:
@@ -159,7 +166,7 @@ void emit(YAML::Emitter& out, const json& v) {
       out << (v.get<bool>() ? "true" : "false");
       return;
     default:
-      out << lua::go_json_dump(v);
+      out << number_text(v);
       return;
   }
 }
@@ -201,4 +208,4 @@ std::string to_yaml(const json& value) {
   return std::string(out.c_str()) + "\n";
 }
 
-}  // namespace cell0::interp
+}  // namespace cell0::common

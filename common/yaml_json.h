@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace cell0::interp {
+namespace cell0::common {
 
 class YamlError : public std::runtime_error {
  public:
@@ -26,4 +26,4 @@ std::vector<nlohmann::json> load_yaml_file(const std::filesystem::path& path);
 // Prints JSON as block YAML (for `interpret` output).
 std::string to_yaml(const nlohmann::json& value);
 
-}  // namespace cell0::interp
+}  // namespace cell0::common
