@@ -144,20 +144,20 @@ struct Engine::Impl {
         result_error = e.what();
       }
     };
-    auto outcome = lease->call(*script, std::string(lua_function(op)).c_str(), nresults, push,
+    auto outcome = lease->call(*script, lua_function(op).data(), nresults, push,
                                guarded_read, options.deadline);
-    const std::string where = c.file + ": customization " + c.name + " (" + std::string(rule_name(op)) + ")";
+    auto where = [&] { return c.file + ": customization " + c.name + " (" + std::string(rule_name(op)) + ")"; };
     if (outcome.status != lua::CallStatus::Ok) {
       if (outcome.status == lua::CallStatus::Timeout) timeouts.fetch_add(1, std::memory_order_relaxed);
       else if (outcome.status == lua::CallStatus::Memory) memory_errors.fetch_add(1, std::memory_order_relaxed);
       else runtime_errors.fetch_add(1, std::memory_order_relaxed);
       std::string message = outcome.message;
       if (op == Operation::InterpretComponent) message = "failed to run 'GetComponents' script: " + message;
-      return call_error(outcome.status, where, message);
+      return call_error(outcome.status, where(), message);
     }
     if (!result_error.empty()) {
       runtime_errors.fetch_add(1, std::memory_order_relaxed);
-      return Error{ErrorKind::Runtime, where + ": " + result_error};
+      return Error{ErrorKind::Runtime, where() + ": " + result_error};
     }
     return true;
   }

@@ -31,7 +31,8 @@ std::string_view operation_name(Operation op);
 std::optional<Operation> parse_operation(std::string_view name, bool case_insensitive = false);
 // Key of the rule in spec.customizations, e.g. "replicaResource".
 std::string_view rule_name(Operation op);
-// Lua function the rule's script must define, e.g. "GetReplicas".
+// Lua function the rule's script must define, e.g. "GetReplicas". All these views are of
+// string literals, so data() is NUL-terminated.
 std::string_view lua_function(Operation op);
 
 }  // namespace cell0::interp

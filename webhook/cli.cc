@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "webhook/offline_commands.h"
+#include "webhook/serve_command.h"
 
 namespace cell0::webhook {
 
@@ -11,6 +12,7 @@ int run_cli(int argc, char** argv) {
   app.require_subcommand(1);
   add_interpret_command(app);
   add_test_command(app);
+  add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

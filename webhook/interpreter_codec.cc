@@ -32,21 +32,6 @@ void add_patch(json& response, const json& from, const json& to) {
   response["patch"] = base64_encode(patch.dump());
 }
 
-// Same names as interp::error_kind_name.
-// TODO(webhook): call interp::error_kind_name once interpreters/ defines it.
-std::string_view kind_name(interp::ErrorKind kind) {
-  switch (kind) {
-    case interp::ErrorKind::NoHook: return "NoHook";
-    case interp::ErrorKind::BadRequest: return "BadRequest";
-    case interp::ErrorKind::Syntax: return "Syntax";
-    case interp::ErrorKind::Runtime: return "Runtime";
-    case interp::ErrorKind::Timeout: return "Timeout";
-    case interp::ErrorKind::Memory: return "Memory";
-    case interp::ErrorKind::Conversion: return "Conversion";
-    case interp::ErrorKind::Config: return "Config";
-  }
-  return "Error";
-}
 
 }  // namespace
 
@@ -143,7 +128,7 @@ std::string encode_interpreter_response(const InterpreterCall& call,
   if (!result) {
     const interp::Error& e = result.error();
     return encode_interpreter_failure(call.uid, status_code_for(e.kind),
-                                      fmt::format("{}: {}", kind_name(e.kind), e.message));
+                                      fmt::format("{}: {}", interp::error_kind_name(e.kind), e.message));
   }
   const interp::InterpretResult& r = *result;
   json body = envelope(call.uid, true, 200);
