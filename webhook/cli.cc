@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "webhook/certs_command.h"
 #include "webhook/offline_commands.h"
 #include "webhook/serve_command.h"
 
@@ -13,6 +14,7 @@ int run_cli(int argc, char** argv) {
   add_interpret_command(app);
   add_test_command(app);
   add_serve_command(app);
+  add_certs_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
