@@ -4,6 +4,7 @@
 
 #include "webhook/certs_command.h"
 #include "webhook/offline_commands.h"
+#include "webhook/review_command.h"
 #include "webhook/serve_command.h"
 
 namespace cell0::webhook {
@@ -13,6 +14,7 @@ int run_cli(int argc, char** argv) {
   app.require_subcommand(1);
   add_interpret_command(app);
   add_test_command(app);
+  add_review_command(app);
   add_serve_command(app);
   add_certs_command(app);
   try {

@@ -55,8 +55,9 @@ std::string files_fingerprint(const std::vector<fs::path>& paths) {
   return out;
 }
 
-Reloader::Reloader(std::vector<fs::path> paths, LoadFn load, WebhookMetrics& metrics, std::chrono::milliseconds interval)
-    : paths_(std::move(paths)), load_(std::move(load)), metrics_(metrics), interval_(interval) {}
+Reloader::Reloader(std::vector<fs::path> paths, LoadFn load, WebhookMetrics& metrics, std::chrono::milliseconds interval,
+                   std::string subject)
+    : paths_(std::move(paths)), load_(std::move(load)), metrics_(metrics), interval_(interval), subject_(std::move(subject)) {}
 
 Reloader::~Reloader() { stop(); }
 
@@ -82,13 +83,13 @@ bool Reloader::load_now() {
     metrics_.last_reload_success.set(
         std::chrono::duration<double>(status_.last_success.time_since_epoch()).count());
     metrics_.customizations.set(static_cast<double>(outcome.customizations));
-    log_event(spdlog::level::info, "customizations loaded",
+    log_event(spdlog::level::info, subject_ + " loaded",
               {{"customizations", outcome.customizations}, {"files", outcome.files}, {"durationMs", ms}});
   } else {
     status_.last_error = outcome.error;
     metrics_.reload_failures.inc();
-    log_event(spdlog::level::err, status_.ready ? "customizations reload failed; keeping the last good set"
-                                                : "customizations failed to load",
+    log_event(spdlog::level::err, status_.ready ? subject_ + " reload failed; keeping the last good set"
+                                                : subject_ + " failed to load",
               {{"error", outcome.error}, {"durationMs", ms}});
   }
   metrics_.customizations_ready.set(status_.ready ? 1 : 0);
@@ -127,7 +128,7 @@ void Reloader::loop() {
     if (!changed) {
       pending.clear();
     } else if (now == pending) {
-      log_event(spdlog::level::info, "customization files changed; reloading");
+      log_event(spdlog::level::info, subject_ + " files changed; reloading");
       load_now();
       pending.clear();
     } else {

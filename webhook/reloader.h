@@ -39,8 +39,9 @@ struct ReloadStatus {
 
 class Reloader {
  public:
+  // subject names what is loaded in the log ("customizations", "admission policy").
   Reloader(std::vector<std::filesystem::path> paths, LoadFn load, WebhookMetrics& metrics,
-           std::chrono::milliseconds interval = std::chrono::seconds(1));
+           std::chrono::milliseconds interval = std::chrono::seconds(1), std::string subject = "customizations");
   ~Reloader();
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
@@ -60,6 +61,7 @@ class Reloader {
   LoadFn load_;
   WebhookMetrics& metrics_;
   std::chrono::milliseconds interval_;
+  std::string subject_;
 
   mutable std::mutex mutex_;
   ReloadStatus status_;

@@ -16,6 +16,9 @@
 #include "certs/pem.h"
 #include "certs/state_dir.h"
 #include "interpreters/engine.h"
+#include "policies/policy_config.h"
+#include "webhook/admission_endpoint.h"
+#include "webhook/admission_policy_store.h"
 #include "webhook/interpreter_endpoint.h"
 #include "webhook/log.h"
 #include "webhook/reloader.h"
@@ -97,11 +100,7 @@ int check_serve_config(const ServeConfig& config) {
     if (!ca) fail("--client-ca: " + ca.error().message);
   }
   if (!config.policy.empty()) {
-    try {
-      YAML::LoadFile(config.policy.string());
-    } catch (const YAML::Exception& e) {
-      fail("--policy: " + config.policy.string() + ": " + e.what());
-    }
+    if (auto loaded = policies::load_policy_file(config.policy); !loaded.policy) fail("--policy: " + loaded.error);
   }
   auto registry = interp::load_registry(config.customizations);
   if (!registry) {
@@ -132,6 +131,13 @@ int run_serve(const ServeConfig& config) {
   log_event(spdlog::level::info, "loading customizations", {{"paths", paths}});
   Reloader reloader(config.customizations, [&engine](const auto& p) { return load_into(engine, p); }, metrics);
   reloader.load_now();  // a broken first set leaves /readyz at 503 until a good one appears
+  PolicyStore policy(config.policy);
+  MetricsRegistry policy_registry;  // the reload counters above are the customizations'
+  WebhookMetrics policy_metrics(policy_registry);
+  Reloader policy_reloader(config.policy.empty() ? std::vector<fs::path>{} : std::vector<fs::path>{config.policy},
+                           [&policy](const auto&) { return policy.load(); }, policy_metrics, std::chrono::seconds(1),
+                           "admission policy");
+  if (!config.policy.empty()) policy_reloader.load_now();
 
   ServerOptions options;
   options.host = config.host;
@@ -142,12 +148,25 @@ int run_serve(const ServeConfig& config) {
   options.threads = config.threads;
   Server server(options, metrics);
   server.add_json_endpoint("/interpreter", interpreter_endpoint(engine));
-  server.set_readiness_probe([&reloader] { return reloader.readiness(); });
+  server.add_json_endpoint("/mutate", mutate_endpoint([&policy] { return policy.current(); }));
+  server.add_json_endpoint("/validate", validate_endpoint([&policy] { return policy.current(); }));
+  server.set_readiness_probe([&reloader, &policy, &policy_reloader] {
+    Readiness r = reloader.readiness();
+    const ReloadStatus p = policy_reloader.status();
+    r.detail["policy"] = policy.file().empty() ? "default" : policy.file().string();
+    if (!policy.current()) {
+      r.ready = false;
+      r.detail["reason"] = "no admission policy loaded yet";
+    }
+    if (!p.last_error.empty()) r.detail["lastPolicyError"] = p.last_error;
+    return r;
+  });
   if (auto bound = server.bind(); !bound) {
     log_event(spdlog::level::critical, "cannot start the server", {{"error", bound.error().message}});
     return 1;
   }
   reloader.start();
+  if (!config.policy.empty()) policy_reloader.start();
 
   std::atomic<bool> finished{false};
   std::thread serving([&] {
@@ -157,7 +176,7 @@ int run_serve(const ServeConfig& config) {
   log_event(spdlog::level::info, "serving",
             {{"listen", fmt::format("{}:{}", config.host, server.port())},
              {"clientCA", config.client_ca.string()},
-             {"endpoints", {"/interpreter", "/healthz", "/readyz", "/metrics"}}});
+             {"endpoints", {"/interpreter", "/mutate", "/validate", "/healthz", "/readyz", "/metrics"}}});
 
   const int sig = wait_for_stop(stop_signals, finished);
   const auto deadline = Clock::now() + config.shutdown_grace;
@@ -165,6 +184,7 @@ int run_serve(const ServeConfig& config) {
             {{"signal", sig == 0 ? "none" : strsignal(sig)}, {"graceMs", config.shutdown_grace.count()}});
   server.stop();
   reloader.stop();
+  policy_reloader.stop();
   while (!finished && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (!finished) {
     // Workers still busy past the grace period: leave without waiting for them.
@@ -179,7 +199,7 @@ int run_serve(const ServeConfig& config) {
 
 void add_serve_command(CLI::App& app) {
   auto settings = std::make_shared<ServeSettings>();
-  CLI::App* cmd = app.add_subcommand("serve", "Run the HTTPS webhook: /interpreter, /healthz, /readyz, /metrics");
+  CLI::App* cmd = app.add_subcommand("serve", "Run the HTTPS webhook: /interpreter, /mutate, /validate, /healthz, /readyz, /metrics");
   auto& s = *settings;
   cmd->add_option("--listen", s.listen, "HOST:PORT to listen on")->capture_default_str();
   cmd->add_option("--tls-cert", s.tls_cert, "Serving certificate (PEM, leaf first); default: generated in --state-dir");
@@ -192,7 +212,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--customizations", s.customizations,
                   "ResourceInterpreterCustomization file or directory (repeatable; reloaded on change; "
                   "default: the bundled interpreters/customizations)");
-  cmd->add_option("--policy", s.policy, "Admission policy file (YAML)");
+  cmd->add_option("--policy", s.policy, "Admission policy file (YAML, kind WebhookPolicy; reloaded on change; default: the built-in policy)");
   cmd->add_option("--config", s.config, "The same settings as YAML; flags override it");
   cmd->add_option("--threads", s.threads, "Worker threads (0: hardware concurrency, at least 4)")->capture_default_str();
   cmd->add_option("--shutdown-grace", s.shutdown_grace, "Time to finish requests after SIGTERM")->capture_default_str();

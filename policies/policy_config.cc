@@ -1,0 +1,197 @@
+#include "policies/policy_config.h"
+
+#include <set>
+#include <stdexcept>
+
+#include "common/yaml_json.h"
+#include "policies/label_syntax.h"
+
+namespace cell0::policies {
+namespace {
+
+using nlohmann::json;
+
+struct FieldError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) { throw FieldError(path + ": " + what); }
+
+std::string type_name(const json& v) {
+  if (v.is_number_integer()) return "an integer";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_array()) return "a list";
+  if (v.is_object()) return "a mapping";
+  return "null";
+}
+
+std::string join(const std::string& parent, const std::string& key) { return parent.empty() ? key : parent + "." + key; }
+
+// A mapping whose keys must all be known. null counts as an empty mapping (a YAML key with no value).
+const json& mapping(const json& value, const std::string& path, std::set<std::string> known) {
+  static const json empty = json::object();
+  if (value.is_null()) return empty;
+  if (!value.is_object()) fail(path.empty() ? "policy" : path, "must be a mapping, got " + type_name(value));
+  for (const auto& [key, v] : value.items()) {
+    if (!known.contains(key)) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      fail(join(path, key), "unknown field (known: " + list + ")");
+    }
+  }
+  return value;
+}
+
+void read_string(const json& parent, const std::string& path, const std::string& key, std::string& out) {
+  auto it = parent.find(key);
+  if (it == parent.end() || it->is_null()) return;
+  if (!it->is_string()) fail(join(path, key), "must be a string, got " + type_name(*it));
+  out = it->get<std::string>();
+}
+
+void read_strings(const json& parent, const std::string& path, const std::string& key, std::vector<std::string>& out) {
+  auto it = parent.find(key);
+  if (it == parent.end() || it->is_null()) return;
+  const std::string p = join(path, key);
+  if (!it->is_array()) fail(p, "must be a list of strings, got " + type_name(*it));
+  out.clear();
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const json& item = (*it)[i];
+    if (!item.is_string()) fail(p + "[" + std::to_string(i) + "]", "must be a string, got " + type_name(item));
+    out.push_back(item.get<std::string>());
+  }
+}
+
+void require_qualified(const std::string& path, const std::string& value) {
+  if (!is_qualified_name(value)) {
+    fail(path, "\"" + value + "\" is not a valid label key ([prefix/]name, name of at most 63 of [A-Za-z0-9._-])");
+  }
+}
+
+void read_pure_control(const json& root, PureControl& pc) {
+  const std::string path = "pureControl";
+  const json section = root.value(path, json());
+  const json& m = mapping(section, path, {"taint", "clusterLabel", "clusterNames"});
+  const json taint_section = m.value("taint", json());
+  const json& taint = mapping(taint_section, "pureControl.taint", {"key", "effect"});
+  read_string(taint, "pureControl.taint", "key", pc.taint.key);
+  read_string(taint, "pureControl.taint", "effect", pc.taint.effect);
+  require_qualified("pureControl.taint.key", pc.taint.key);
+  // Karmada's Cluster validation accepts only these two effects (reference §5.3).
+  if (pc.taint.effect != "NoSchedule" && pc.taint.effect != "NoExecute") {
+    fail("pureControl.taint.effect", "must be NoSchedule or NoExecute, got \"" + pc.taint.effect + "\"");
+  }
+  read_string(m, path, "clusterLabel", pc.cluster_label);
+  require_qualified("pureControl.clusterLabel", pc.cluster_label);
+  read_strings(m, path, "clusterNames", pc.cluster_names);
+}
+
+void read_whitelist(const json& root, Whitelist& wl) {
+  const std::string path = "whitelist";
+  const json section = root.value(path, json());
+  const json& m = mapping(section, path, {"namespaces", "resources", "enforcement"});
+  read_strings(m, path, "namespaces", wl.namespaces);
+  for (std::size_t i = 0; i < wl.namespaces.size(); ++i) {
+    if (wl.namespaces[i].empty()) fail("whitelist.namespaces[" + std::to_string(i) + "]", "must not be empty");
+  }
+  if (auto it = m.find("resources"); it != m.end() && !it->is_null()) {
+    if (!it->is_array()) fail("whitelist.resources", "must be a list, got " + type_name(*it));
+    wl.resources.clear();
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const std::string p = "whitelist.resources[" + std::to_string(i) + "]";
+      const json& e = mapping((*it)[i], p, {"apiVersion", "kind", "namespace", "name"});
+      if (e.empty()) fail(p, "must set at least one of apiVersion, kind, namespace, name");
+      ResourceEntry entry;
+      read_string(e, p, "apiVersion", entry.api_version);
+      read_string(e, p, "kind", entry.kind);
+      read_string(e, p, "namespace", entry.namespace_);
+      read_string(e, p, "name", entry.name);
+      wl.resources.push_back(entry);
+    }
+  }
+  std::string enforcement = "Reject";
+  read_string(m, path, "enforcement", enforcement);
+  if (enforcement == "Reject") {
+    wl.enforcement = Enforcement::Reject;
+  } else if (enforcement == "Strip") {
+    wl.enforcement = Enforcement::Strip;
+  } else if (enforcement == "Warn") {
+    wl.enforcement = Enforcement::Warn;
+  } else {
+    fail("whitelist.enforcement", "must be one of Reject, Strip, Warn, got \"" + enforcement + "\"");
+  }
+}
+
+void read_anydoor(const json& root, Anydoor& ad) {
+  const std::string path = "anydoor";
+  const json section = root.value(path, json());
+  const json& m = mapping(section, path,
+                          {"scenarioAnnotation", "vpcAnnotation", "businessClusterLabel", "vpcClusterLabelPrefix",
+                           "minZones"});
+  read_string(m, path, "scenarioAnnotation", ad.scenario_annotation);
+  require_qualified("anydoor.scenarioAnnotation", ad.scenario_annotation);
+  read_string(m, path, "vpcAnnotation", ad.vpc_annotation);
+  require_qualified("anydoor.vpcAnnotation", ad.vpc_annotation);
+  read_string(m, path, "businessClusterLabel", ad.business_cluster_label);
+  require_qualified("anydoor.businessClusterLabel", ad.business_cluster_label);
+  read_string(m, path, "vpcClusterLabelPrefix", ad.vpc_cluster_label_prefix);
+  const std::string& prefix = ad.vpc_cluster_label_prefix;
+  if (prefix.size() < 2 || prefix.back() != '/' || !is_dns_subdomain(prefix.substr(0, prefix.size() - 1))) {
+    fail("anydoor.vpcClusterLabelPrefix", "must be a DNS subdomain followed by '/', got \"" + prefix + "\"");
+  }
+  if (auto it = m.find("minZones"); it != m.end() && !it->is_null()) {
+    if (!it->is_number_integer()) fail("anydoor.minZones", "must be an integer, got " + type_name(*it));
+    const auto v = it->get<std::int64_t>();
+    if (v < 1 || v > 16) fail("anydoor.minZones", "must be between 1 and 16, got " + std::to_string(v));
+    ad.min_zones = static_cast<int>(v);
+  }
+}
+
+}  // namespace
+
+std::string_view enforcement_name(Enforcement e) {
+  switch (e) {
+    case Enforcement::Reject: return "Reject";
+    case Enforcement::Strip: return "Strip";
+    case Enforcement::Warn: return "Warn";
+  }
+  return "Reject";
+}
+
+PolicyLoad parse_policy(const json& document) {
+  try {
+    const json& root = mapping(document, "", {"apiVersion", "kind", "pureControl", "whitelist", "anydoor"});
+    std::string api_version = "cell0.ccos.io/v1alpha1", kind = "WebhookPolicy";
+    read_string(root, "", "apiVersion", api_version);
+    read_string(root, "", "kind", kind);
+    if (api_version != "cell0.ccos.io/v1alpha1") fail("apiVersion", "must be cell0.ccos.io/v1alpha1, got \"" + api_version + "\"");
+    if (kind != "WebhookPolicy") fail("kind", "must be WebhookPolicy, got \"" + kind + "\"");
+    Policy policy;
+    read_pure_control(root, policy.pure_control);
+    read_whitelist(root, policy.whitelist);
+    read_anydoor(root, policy.anydoor);
+    return PolicyLoad{policy, ""};
+  } catch (const FieldError& e) {
+    return PolicyLoad{std::nullopt, e.what()};
+  }
+}
+
+PolicyLoad load_policy_file(const std::filesystem::path& path) {
+  std::vector<json> docs;
+  try {
+    docs = common::load_yaml_file(path);
+  } catch (const common::YamlError& e) {
+    return PolicyLoad{std::nullopt, e.what()};
+  }
+  if (docs.size() > 1) {
+    return PolicyLoad{std::nullopt, path.string() + ": expected one WebhookPolicy document, found " +
+                                        std::to_string(docs.size())};
+  }
+  PolicyLoad load = parse_policy(docs.empty() ? json() : docs[0]);
+  if (!load.policy) load.error = path.string() + ": " + load.error;
+  return load;
+}
+
+}  // namespace cell0::policies

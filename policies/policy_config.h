@@ -1,0 +1,69 @@
+// The admission policy file (`--policy`, apiVersion cell0.ccos.io/v1alpha1, kind WebhookPolicy).
+// Every omitted field takes the default of DESIGN.md; unknown fields, wrong types and bad values
+// are load errors that name the field (e.g. "whitelist.enforcement: must be one of ...").
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace cell0::policies {
+
+enum class Enforcement { Reject, Strip, Warn };
+
+struct Taint {
+  std::string key = "pure-control-cluster";
+  std::string effect = "NoSchedule";
+};
+
+struct PureControl {
+  Taint taint;
+  std::string cluster_label = "cluster.ccos.io/pure-control";
+  std::vector<std::string> cluster_names;
+};
+
+// Globs ('*' any run of characters, '?' one character); an empty field of a resource selector
+// is matched as the empty string, so only "*" admits "all namespaces".
+struct ResourceEntry {
+  std::string api_version = "*";
+  std::string kind = "*";
+  std::string namespace_ = "*";
+  std::string name = "*";
+};
+
+struct Whitelist {
+  std::vector<std::string> namespaces{"ccos-*", "karmada-system"};
+  std::vector<ResourceEntry> resources{{"*", "*", "ccos-*", "*"}, {"*", "*", "karmada-system", "*"}};
+  Enforcement enforcement = Enforcement::Reject;
+};
+
+struct Anydoor {
+  std::string scenario_annotation = "anydoor.ccos.io/scenario";
+  std::string vpc_annotation = "anydoor.ccos.io/vpc";
+  std::string business_cluster_label = "network.ccos.io/business";
+  std::string vpc_cluster_label_prefix = "vpc.ccos.io/";
+  int min_zones = 2;
+};
+
+struct Policy {
+  PureControl pure_control;
+  Whitelist whitelist;
+  Anydoor anydoor;
+};
+
+struct PolicyLoad {
+  std::optional<Policy> policy;
+  std::string error;  // set when policy is empty
+};
+
+// From the parsed YAML document (null or an empty object: all defaults).
+PolicyLoad parse_policy(const nlohmann::json& document);
+// From a file; errors are prefixed with the file name. An empty file gives the defaults.
+PolicyLoad load_policy_file(const std::filesystem::path& path);
+
+std::string_view enforcement_name(Enforcement e);
+
+}  // namespace cell0::policies

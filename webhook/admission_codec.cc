@@ -1,0 +1,96 @@
+#include "webhook/admission_codec.h"
+
+#include "webhook/interpreter_codec.h"
+
+namespace cell0::webhook {
+
+using nlohmann::json;
+
+namespace {
+
+std::string string_field(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+json envelope(json response) {
+  return {{"apiVersion", kAdmissionApiVersion}, {"kind", kAdmissionKind}, {"response", std::move(response)}};
+}
+
+}  // namespace
+
+std::variant<AdmissionCall, AdmissionCodecError> decode_admission_review(const json& body) {
+  if (!body.is_object()) return AdmissionCodecError{"the body is not an AdmissionReview object", ""};
+  const json* request = body.contains("request") && body["request"].is_object() ? &body["request"] : nullptr;
+  const std::string uid = request ? string_field(*request, "uid") : "";
+  auto refuse = [&uid](std::string message) { return AdmissionCodecError{std::move(message), uid}; };
+  const std::string api_version = string_field(body, "apiVersion");
+  const std::string kind = string_field(body, "kind");
+  if (kind != kAdmissionKind) return refuse("expected kind AdmissionReview, got \"" + kind + "\"");
+  if (api_version != kAdmissionApiVersion) {
+    return refuse("unsupported AdmissionReview version \"" + api_version +
+                  "\": register the webhook with admissionReviewVersions [v1]");
+  }
+  if (!request) return refuse("AdmissionReview has no request");
+  if (uid.empty()) return refuse("request.uid is missing");
+
+  AdmissionCall call;
+  call.uid = uid;
+  call.operation = string_field(*request, "operation");
+  if (!policies::parse_operation(call.operation, call.input.operation)) {
+    return refuse("request.operation \"" + call.operation + "\" is not CREATE, UPDATE, DELETE or CONNECT");
+  }
+  if (auto it = request->find("kind"); it != request->end() && !it->is_null()) {
+    if (!it->is_object()) return refuse("request.kind must be an object {group, version, kind}");
+    call.input.group = string_field(*it, "group");
+    call.input.version = string_field(*it, "version");
+    call.input.kind = string_field(*it, "kind");
+  }
+  if (call.input.kind.empty()) return refuse("request.kind.kind is missing");
+  call.kind = call.input.kind;
+  for (const char* key : {"object", "oldObject"}) {
+    auto it = request->find(key);
+    if (it == request->end() || it->is_null()) continue;
+    if (!it->is_object()) return refuse(std::string("request.") + key + " must be an object");
+    (std::string_view(key) == "object" ? call.input.object : call.input.old_object) = *it;
+  }
+  const bool needs_object =
+      call.input.operation == policies::Operation::Create || call.input.operation == policies::Operation::Update;
+  if (needs_object && call.input.object.is_null()) return refuse("request.object is missing for " + call.operation);
+  if (call.input.operation == policies::Operation::Update && call.input.old_object.is_null()) {
+    return refuse("request.oldObject is missing for UPDATE");
+  }
+  call.name = string_field(*request, "name");
+  call.namespace_ = string_field(*request, "namespace");
+  call.input.namespace_ = call.namespace_;
+  if (auto it = request->find("dryRun"); it != request->end() && it->is_boolean()) call.dry_run = it->get<bool>();
+  return call;
+}
+
+json admission_patch(const json& before, const json& after) {
+  if (before == after) return json::array();
+  return json::diff(before, after);
+}
+
+json encode_admission_response(const std::string& uid, const policies::Decision& decision, const json& request_object,
+                               bool with_patch) {
+  json response = {{"uid", uid}, {"allowed", decision.allowed}};
+  if (!decision.allowed) {
+    response["status"] = {{"code", decision.code == 0 ? 403 : decision.code}, {"message", decision.message}};
+  } else if (with_patch && !request_object.is_null()) {
+    const json patch = admission_patch(request_object, decision.object);
+    if (!patch.empty()) {
+      response["patchType"] = "JSONPatch";
+      response["patch"] = base64_encode(patch.dump());
+    }
+  }
+  if (!decision.warnings.empty()) response["warnings"] = decision.warnings;
+  if (!decision.audit_annotations.empty()) response["auditAnnotations"] = decision.audit_annotations;
+  return envelope(std::move(response));
+}
+
+json encode_admission_failure(const std::string& uid, int code, const std::string& message) {
+  return envelope({{"uid", uid}, {"allowed", false}, {"status", {{"code", code}, {"message", message}}}});
+}
+
+}  // namespace cell0::webhook

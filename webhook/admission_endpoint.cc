@@ -1,0 +1,65 @@
+#include "webhook/admission_endpoint.h"
+
+#include "webhook/admission_codec.h"
+
+namespace cell0::webhook {
+
+namespace {
+
+using nlohmann::json;
+
+enum class Pass { Mutate, Validate };
+
+// Only the kinds the webhook owns become metric labels, so a client cannot grow the label set.
+std::string kind_label(const AdmissionCall& call, const policies::Decision& d) {
+  return d.owned ? call.kind : "other";
+}
+
+JsonEndpoint admission_endpoint(PolicySource source, Pass pass) {
+  JsonEndpoint endpoint;
+  endpoint.error_body = [](int status, const std::string& message) {
+    return encode_admission_failure("", status, message).dump();
+  };
+  endpoint.handle = [source = std::move(source), pass](const json& body) {
+    JsonReply reply;
+    auto decoded = decode_admission_review(body);
+    if (const auto* refused = std::get_if<AdmissionCodecError>(&decoded)) {
+      reply.http_status = 400;
+      reply.body = encode_admission_failure(refused->uid, 400, refused->message).dump();
+      reply.result = "bad_request";
+      reply.log_fields = {{"uid", refused->uid}, {"error", refused->message}};
+      return reply;
+    }
+    const auto& call = std::get<AdmissionCall>(decoded);
+    reply.operation = call.operation;
+    reply.log_fields = {{"uid", call.uid}, {"name", call.name}, {"namespace", call.namespace_}, {"dryRun", call.dry_run}};
+    const auto policy = source();
+    if (!policy) {
+      reply.body = encode_admission_failure(call.uid, 503, "no admission policy is loaded yet (see /readyz)").dump();
+      reply.result = "no_policy";
+      reply.kind = "other";
+      return reply;
+    }
+    const policies::Decision decision =
+        pass == Pass::Mutate ? policies::mutate(call.input, *policy) : policies::validate(call.input, *policy);
+    const json response = encode_admission_response(call.uid, decision, call.input.object, pass == Pass::Mutate);
+    reply.body = response.dump();
+    reply.kind = kind_label(call, decision);
+    reply.result = decision.allowed ? "ok" : "denied";
+    reply.log_fields["allowed"] = decision.allowed;
+    reply.log_fields["patched"] = response["response"].contains("patch");
+    if (!decision.allowed) reply.log_fields["message"] = decision.message;
+    if (!decision.warnings.empty()) reply.log_fields["warnings"] = decision.warnings;
+    if (!decision.audit_annotations.empty()) reply.log_fields["rules"] = decision.audit_annotations;
+    return reply;
+  };
+  return endpoint;
+}
+
+}  // namespace
+
+JsonEndpoint mutate_endpoint(PolicySource policy) { return admission_endpoint(std::move(policy), Pass::Mutate); }
+
+JsonEndpoint validate_endpoint(PolicySource policy) { return admission_endpoint(std::move(policy), Pass::Validate); }
+
+}  // namespace cell0::webhook

@@ -1,0 +1,19 @@
+// POST /mutate and POST /validate: the AdmissionReview codec in front of the policies chain.
+// A malformed review is answered HTTP 400 (an AdmissionReview whose status says why); every
+// decodable review HTTP 200 with the uid echoed, also when no policy has loaded yet (denied, 503).
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "policies/policy_config.h"
+#include "webhook/server.h"
+
+namespace cell0::webhook {
+
+using PolicySource = std::function<std::shared_ptr<const policies::Policy>()>;
+
+JsonEndpoint mutate_endpoint(PolicySource policy);
+JsonEndpoint validate_endpoint(PolicySource policy);
+
+}  // namespace cell0::webhook

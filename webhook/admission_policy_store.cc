@@ -1,0 +1,24 @@
+#include "webhook/admission_policy_store.h"
+
+namespace cell0::webhook {
+
+PolicyStore::PolicyStore(std::filesystem::path file) : file_(std::move(file)) {
+  if (file_.empty()) policy_ = std::make_shared<const policies::Policy>();
+}
+
+LoadOutcome PolicyStore::load() {
+  if (file_.empty()) return LoadOutcome{true, "", 0, 0};
+  policies::PolicyLoad loaded = policies::load_policy_file(file_);
+  if (!loaded.policy) return LoadOutcome{false, loaded.error, 0, 1};
+  auto next = std::make_shared<const policies::Policy>(std::move(*loaded.policy));
+  std::lock_guard lock(mutex_);
+  policy_ = std::move(next);
+  return LoadOutcome{true, "", 0, 1};
+}
+
+std::shared_ptr<const policies::Policy> PolicyStore::current() const {
+  std::lock_guard lock(mutex_);
+  return policy_;
+}
+
+}  // namespace cell0::webhook
