@@ -79,7 +79,8 @@ void apply_cluster_taint_rule(json& cluster, const RuleContext& ctx, RuleOutcome
     out.note(kClusterTaintRule, "removed duplicate " + taint_text(taint));
     return;
   }
-  if (!marked && present > 0 && was_marked) {
+  // The taint key belongs to this rule: an unmarked cluster never keeps it (as the reconciler does).
+  if (!marked && present > 0) {
     json& taints = cluster["spec"]["taints"];
     taints.erase(std::remove_if(taints.begin(), taints.end(), [&](const json& x) { return is_the_taint(x, taint); }),
                  taints.end());

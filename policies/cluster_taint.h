@@ -1,5 +1,5 @@
 // The pure-control Cluster rule: a marked cluster (label "true" or listed by name) carries exactly
-// one pure-control taint in spec.taints; un-marking removes it; dropping it from a cluster that is
+// one pure-control taint in spec.taints; an unmarked cluster loses it; dropping it from a cluster that is
 // still marked is denied by /validate (and left alone by /mutate, so the denial is what the user sees).
 #pragma once
 

@@ -1,0 +1,77 @@
+// Golden admission cases: one YAML file per case under tests/policies/golden/, read by the
+// policies tests (the chain itself) and the webhook tests (the same cases over HTTPS).
+//
+//   description: what the case shows
+//   stage: review              # review (default: mutate, then validate), mutate or validate
+//   operation: CREATE          # CREATE (default), UPDATE or DELETE
+//   policy: {...}              # optional WebhookPolicy; omitted: the defaults
+//   old: {...}                 # the stored object (UPDATE)
+//   object: {...}              # the object under review
+//   expect:
+//     allowed: true
+//     object: {...}            # the resulting object; or `unchanged: true`
+//     denial: text             # a part of the denial message (allowed: false)
+//     code: 403                # optional
+//     warnings: [text, ...]    # a part of each warning, in order; omitted: no warnings
+//     audit: {rule: text}      # optional: a part of each named audit annotation
+//     policyError: text        # the policy itself is refused at load (nothing else is checked)
+#pragma once
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/yaml_json.h"
+#include "policies/admission_chain.h"
+
+namespace cell0::testing {
+
+struct GoldenCase {
+  std::string name;  // file name without .yaml
+  nlohmann::json doc;
+  policies::AdmissionInput input;
+  std::string stage = "review";
+  std::string operation = "CREATE";
+};
+
+inline std::filesystem::path golden_dir() { return std::filesystem::path(CELL0_SOURCE_DIR) / "tests/policies/golden"; }
+
+inline std::vector<GoldenCase> load_golden_cases() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(golden_dir())) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<GoldenCase> cases;
+  for (const auto& file : files) {
+    auto docs = common::load_yaml_file(file);
+    if (docs.size() != 1) throw std::runtime_error(file.string() + ": one case per file");
+    GoldenCase c;
+    c.name = file.stem().string();
+    c.doc = docs[0];
+    c.stage = c.doc.value("stage", "review");
+    c.operation = c.doc.value("operation", "CREATE");
+    if (!policies::parse_operation(c.operation, c.input.operation)) throw std::runtime_error(c.name + ": bad operation");
+    c.input.object = c.doc.value("object", nlohmann::json());
+    c.input.old_object = c.doc.value("old", nlohmann::json());
+    if (c.input.operation == policies::Operation::Delete && c.input.old_object.is_null()) {
+      c.input.old_object = c.input.object;
+      c.input.object = nullptr;
+    }
+    const nlohmann::json& obj = c.input.object.is_object() ? c.input.object : c.input.old_object;
+    if (obj.is_object() && obj.value("kind", "") == "PropagationPolicy") {
+      c.input.namespace_ = obj.contains("metadata") ? obj["metadata"].value("namespace", "default") : "default";
+    }
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+inline bool contains_text(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace cell0::testing
