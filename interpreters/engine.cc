@@ -68,28 +68,42 @@ std::int32_t go_int32(double d) {
   return static_cast<std::int32_t>(d);
 }
 
-// AggregatedStatusItem through its Go type: unknown keys dropped, empty optional fields omitted.
-json typed_status_items(const json& items) {
-  if (!items.is_array()) return nullptr;
-  json out = json::array();
+// Pushes AggregatedStatusItems as they look after a round trip through their Go type: unknown
+// keys dropped, empty optional fields omitted, a missing list as nil.
+void push_status_items(lua_State* L, const json& items) {
+  if (!items.is_array()) {
+    lua_pushnil(L);
+    return;
+  }
+  lua_createtable(L, static_cast<int>(items.size()), 0);
+  lua_Integer n = 0;
   for (const auto& item : items) {
     if (!item.is_object()) continue;
-    json typed = json::object();
+    lua_createtable(L, 0, 5);
     auto cn = item.find("clusterName");
-    typed["clusterName"] = cn != item.end() && cn->is_string() ? *cn : json("");
-    auto st = item.find("status");
-    if (st != item.end() && !st->is_null()) typed["status"] = *st;
-    auto ap = item.find("applied");
-    if (ap != item.end() && ap->is_boolean() && ap->get<bool>()) typed["applied"] = true;
-    auto am = item.find("appliedMessage");
-    if (am != item.end() && am->is_string() && !am->get_ref<const std::string&>().empty()) {
-      typed["appliedMessage"] = *am;
+    if (cn != item.end() && cn->is_string()) {
+      lua::push_json(L, *cn);
+    } else {
+      lua_pushliteral(L, "");
     }
-    auto h = item.find("health");
-    if (h != item.end() && h->is_string() && !h->get_ref<const std::string&>().empty()) typed["health"] = *h;
-    out.push_back(std::move(typed));
+    lua_setfield(L, -2, "clusterName");
+    if (auto st = item.find("status"); st != item.end() && !st->is_null()) {
+      lua::push_json(L, *st);
+      lua_setfield(L, -2, "status");
+    }
+    if (auto ap = item.find("applied"); ap != item.end() && ap->is_boolean() && ap->get<bool>()) {
+      lua_pushboolean(L, 1);
+      lua_setfield(L, -2, "applied");
+    }
+    for (const char* key : {"appliedMessage", "health"}) {
+      auto it = item.find(key);
+      if (it != item.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
+        lua::push_json(L, *it);
+        lua_setfield(L, -2, key);
+      }
+    }
+    lua_rawseti(L, -2, ++n);
   }
-  return out;
 }
 
 Error call_error(lua::CallStatus status, const std::string& where, const std::string& message) {
@@ -116,7 +130,7 @@ struct Engine::Impl {
   explicit Impl(EngineOptions o)
       : options(o),
         pool(o.pool_size != 0 ? o.pool_size : std::max(4u, 2 * std::thread::hardware_concurrency()),
-             o.memory_limit) {}
+             o.memory_limit, o.cache_scripts) {}
 
   EngineOptions options;
   lua::VmPool pool;
@@ -275,11 +289,10 @@ Result<InterpretResult> Engine::interpret(const InterpretRequest& req) const {
                        [&](lua_State* L, int first) { object_result(L, first, {&req.object, &req.observed}); });
       break;
     case Operation::AggregateStatus: {
-      const json items = typed_status_items(req.status_items);
       ran = impl_->run(*chosen[0], op, 1,
                        [&](lua_State* L) {
                          lua::push_json(L, obj);
-                         lua::push_json(L, items);  // null (no items) arrives as nil
+                         push_status_items(L, req.status_items);
                          return 2;
                        },
                        [&](lua_State* L, int first) { object_result(L, first, {}); });

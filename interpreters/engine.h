@@ -47,7 +47,9 @@ struct InterpretResult {
 struct EngineOptions {
   std::chrono::milliseconds deadline{1000};    // per call, like Karmada's 1 s
   std::size_t memory_limit = 64u << 20;        // per Lua state
-  std::size_t pool_size = 0;                   // 0: hardware concurrency, at least 2
+  std::size_t pool_size = 0;                   // 0: twice the hardware concurrency, at least 4
+  bool cache_scripts = true;                   // false: load the script text on every call, as
+                                               // Karmada does (benchmarks compare the two)
 };
 
 struct EngineStats {

@@ -23,11 +23,18 @@ struct CallContext {
   const PushArgs* push;
   const ReadResults* read;
   std::size_t* cached_chunks;
+  bool cache_chunks;
   CallStatus failure = CallStatus::Runtime;
 };
 
 // Pushes the compiled chunk for the script, loading it on first use in this state.
 void push_chunk(lua_State* L, CallContext& ctx) {
+  const std::string name = "=" + ctx.script->chunk_name();
+  if (!ctx.cache_chunks) {
+    const std::string& src = ctx.script->runnable();
+    if (luaL_loadbufferx(L, src.data(), src.size(), name.c_str(), "t") != LUA_OK) lua_error(L);
+    return;
+  }
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kChunksKey) != LUA_TTABLE ||
       *ctx.cached_chunks >= kMaxCachedChunks) {
     lua_pop(L, 1);
@@ -43,7 +50,6 @@ void push_chunk(lua_State* L, CallContext& ctx) {
   }
   lua_pop(L, 1);
   const std::string& src = ctx.script->runnable();
-  const std::string name = "=" + ctx.script->chunk_name();
   if (luaL_loadbufferx(L, src.data(), src.size(), name.c_str(), "t") != LUA_OK) lua_error(L);
   lua_pushvalue(L, -1);
   lua_rawseti(L, -3, key);
@@ -96,7 +102,7 @@ std::string error_text(lua_State* L) {
 
 }  // namespace
 
-Vm::Vm(std::size_t memory_limit) : state_(memory_limit) {
+Vm::Vm(std::size_t memory_limit, bool cache_chunks) : state_(memory_limit), cache_chunks_(cache_chunks) {
   lua_State* L = state_.get();
   // Building the sandbox is the only unprotected work; run it protected all the same.
   lua_pushcfunction(L, [](lua_State* s) {
@@ -111,7 +117,7 @@ Vm::Vm(std::size_t memory_limit) : state_(memory_limit) {
 CallOutcome Vm::call(const Script& script, const char* function, int nresults, const PushArgs& push,
                      const ReadResults& read, std::chrono::nanoseconds timeout) {
   lua_State* L = state_.get();
-  CallContext ctx{&script, function, nresults, &push, &read, &cached_chunks_};
+  CallContext ctx{&script, function, nresults, &push, &read, &cached_chunks_, cache_chunks_};
   lua_settop(L, 0);
   lua_pushcfunction(L, protected_call);
   lua_pushlightuserdata(L, &ctx);
@@ -140,8 +146,8 @@ CallOutcome Vm::call(const Script& script, const char* function, int nresults, c
   return out;
 }
 
-VmPool::VmPool(std::size_t capacity, std::size_t memory_limit)
-    : capacity_(std::max<std::size_t>(capacity, 1)), memory_limit_(memory_limit) {}
+VmPool::VmPool(std::size_t capacity, std::size_t memory_limit, bool cache_chunks)
+    : capacity_(std::max<std::size_t>(capacity, 1)), memory_limit_(memory_limit), cache_chunks_(cache_chunks) {}
 
 VmPool::Lease VmPool::acquire() {
   std::unique_lock lock(mu_);
@@ -155,7 +161,7 @@ VmPool::Lease VmPool::acquire() {
   ++created_;
   lock.unlock();
   try {
-    return Lease(*this, std::make_unique<Vm>(memory_limit_));
+    return Lease(*this, std::make_unique<Vm>(memory_limit_, cache_chunks_));
   } catch (...) {
     lock.lock();
     --created_;

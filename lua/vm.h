@@ -37,7 +37,8 @@ using ReadResults = std::function<void(lua_State*, int first)>;
 
 class Vm {
  public:
-  explicit Vm(std::size_t memory_limit);
+  // cache_chunks = false loads the script text on every call, as Karmada does (for benchmarks).
+  explicit Vm(std::size_t memory_limit, bool cache_chunks = true);
 
   // Runs the script's chunk in a fresh environment, then calls its global `function`.
   CallOutcome call(const Script& script, const char* function, int nresults, const PushArgs& push,
@@ -48,6 +49,7 @@ class Vm {
 
  private:
   LuaState state_;
+  bool cache_chunks_;
   bool spoiled_ = false;
   std::size_t cached_chunks_ = 0;
 };
@@ -61,7 +63,7 @@ struct PoolStats {
 // A fixed-capacity pool; acquire() blocks while every state is in use.
 class VmPool {
  public:
-  VmPool(std::size_t capacity, std::size_t memory_limit);
+  VmPool(std::size_t capacity, std::size_t memory_limit, bool cache_chunks = true);
 
   class Lease {
    public:
@@ -88,6 +90,7 @@ class VmPool {
 
   const std::size_t capacity_;
   const std::size_t memory_limit_;
+  const bool cache_chunks_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Vm>> idle_;
