@@ -19,6 +19,7 @@
 #include "policies/policy_config.h"
 #include "webhook/admission_endpoint.h"
 #include "webhook/admission_policy_store.h"
+#include "webhook/cert_reloader.h"
 #include "webhook/interpreter_endpoint.h"
 #include "webhook/log.h"
 #include "webhook/reloader.h"
@@ -83,6 +84,13 @@ int wait_for_stop(const sigset_t& set, const std::atomic<bool>& done) {
   return 0;
 }
 
+// --check-config reports a certificate close to expiry without failing the check.
+void warn_if_expiring(X509* cert) {
+  const auto warning =
+      expiry_warning(certs::not_after(cert), std::chrono::system_clock::now(), CertReloaderOptions{}.warn_before);
+  if (warning) std::fprintf(stderr, "warning: %s\n", warning->c_str());
+}
+
 }  // namespace
 
 int check_serve_config(const ServeConfig& config) {
@@ -94,6 +102,7 @@ int check_serve_config(const ServeConfig& config) {
   if (!config.tls_cert.empty()) {
     auto pair = certs::load_key_pair(config.tls_cert, config.tls_key);
     if (!pair) fail(pair.error().message);
+    if (pair) warn_if_expiring(pair->cert.get());
   }
   if (!config.client_ca.empty()) {
     auto ca = certs::load_certificates(config.client_ca);
@@ -147,6 +156,9 @@ int run_serve(const ServeConfig& config) {
   options.client_ca_file = config.client_ca;
   options.threads = config.threads;
   Server server(options, metrics);
+  // Made before bind(), so a change while the server reads the files still counts as one.
+  CertReloader cert_reloader(files->first, files->second, [&server] { return server.reload_certificates(); },
+                             registry);
   server.add_json_endpoint("/interpreter", interpreter_endpoint(engine));
   server.add_json_endpoint("/mutate", mutate_endpoint([&policy] { return policy.current(); }));
   server.add_json_endpoint("/validate", validate_endpoint([&policy] { return policy.current(); }));
@@ -165,6 +177,8 @@ int run_serve(const ServeConfig& config) {
     log_event(spdlog::level::critical, "cannot start the server", {{"error", bound.error().message}});
     return 1;
   }
+  cert_reloader.loaded_at_start();
+  cert_reloader.start();
   reloader.start();
   if (!config.policy.empty()) policy_reloader.start();
 
@@ -185,6 +199,7 @@ int run_serve(const ServeConfig& config) {
   server.stop();
   reloader.stop();
   policy_reloader.stop();
+  cert_reloader.stop();
   while (!finished && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (!finished) {
     // Workers still busy past the grace period: leave without waiting for them.
