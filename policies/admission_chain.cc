@@ -53,10 +53,9 @@ Decision deny(Decision d, int code, std::string message) {
 Decision run(const AdmissionInput& in, const Policy& policy, Stage stage) {
   Decision d;
   d.object = in.object;
-  if (in.operation == Operation::Delete || in.operation == Operation::Connect) return d;
   const Owned owned = owned_kind(in);
-  if (owned == Owned::None) return d;
-  d.owned = true;
+  d.owned = owned != Owned::None;
+  if (!d.owned || in.operation == Operation::Delete || in.operation == Operation::Connect) return d;
   const std::string kind = kind_name(owned);
   if (!in.object.is_object()) return deny(std::move(d), 400, kind + " " + "request carries no object");
   if (owned == Owned::PropagationPolicy || owned == Owned::ClusterPropagationPolicy) {
@@ -97,6 +96,10 @@ Decision run(const AdmissionInput& in, const Policy& policy, Stage stage) {
       return deny(std::move(d), 422, describe(in.object, kind, ns) + " is invalid: " + join(invalid, "; "));
     }
     d.warnings = out.advisories;
+    // What the rules would still change is /mutate's business; /validate reports only verdicts.
+    std::erase_if(d.audit_annotations, [](const auto& entry) {
+      return entry.second.find("warned") == std::string::npos && entry.second.find("denied") == std::string::npos;
+    });
     return d;
   }
   d.warnings = out.change_warnings;

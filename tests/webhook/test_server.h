@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -22,7 +23,10 @@ struct TestServerOptions {
 
 class TestServer {
  public:
-  explicit TestServer(webhook::JsonEndpoint interpreter, TestServerOptions o = {}) : metrics_(registry_) {
+  // more: further routes, e.g. /mutate and /validate.
+  explicit TestServer(webhook::JsonEndpoint interpreter, TestServerOptions o = {},
+                      std::map<std::string, webhook::JsonEndpoint> more = {})
+      : metrics_(registry_) {
     auto paths = certs::ensure_state_dir_certs(dir_.path(), {"localhost", "127.0.0.1"});
     REQUIRE(paths.ok());
     webhook::ServerOptions options;
@@ -34,6 +38,7 @@ class TestServer {
     if (o.client_ca) options.client_ca_file = paths->ca_cert;
     server_ = std::make_unique<webhook::Server>(options, metrics_);
     server_->add_json_endpoint("/interpreter", std::move(interpreter));
+    for (auto& [path, endpoint] : more) server_->add_json_endpoint(path, std::move(endpoint));
     server_->set_readiness_probe([this] { return webhook::Readiness{ready_.load(), {{"customizations", 1}}}; });
     auto bound = server_->bind();
     REQUIRE(bound.ok());
