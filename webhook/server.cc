@@ -1,5 +1,7 @@
 #include "webhook/server.h"
 
+#include "common/json_depth.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -140,6 +142,10 @@ void Server::Impl::route_json(const std::string& path, const JsonEndpoint& endpo
   if (!is_json_media_type(content_type)) {
     return refuse(415, "bad_content_type",
                   fmt::format("Content-Type \"{}\" is not supported: expected application/json", content_type));
+  }
+  if (common::json_nesting_depth(body, options.max_json_depth) > options.max_json_depth) {
+    return refuse(400, "malformed",
+                  fmt::format("JSON nested deeper than {} levels", options.max_json_depth));
   }
   json parsed;
   try {

@@ -30,6 +30,7 @@ struct ServerOptions {
   std::chrono::seconds keep_alive_timeout{5};
   std::size_t keep_alive_max_requests = 100;
   std::size_t max_body_bytes = 3u << 20;  // the apiserver's own request limit
+  std::size_t max_json_depth = 512;       // deeper bodies are refused before parsing
 };
 
 // What a JSON endpoint answers, plus the labels its request is counted under.

@@ -70,6 +70,20 @@ TEST_CASE("malformed JSON is HTTP 400 with a message", "[server]") {
   CHECK(body["response"]["status"]["message"].get<std::string>().find("malformed JSON") != std::string::npos);
 }
 
+TEST_CASE("deeply nested JSON is refused before parsing and the server keeps serving", "[server]") {
+  Fixture f;
+  auto cli_ptr = f.client();
+  auto& cli = *cli_ptr;
+  const std::size_t depth = 200000;
+  std::string deep = R"({"request":{"uid":"u","object":)" + std::string(depth, '[') + std::string(depth, ']') + "}}";
+  const json body = post_json(cli, deep, 400);
+  CHECK(body["response"]["status"]["message"] == "JSON nested deeper than 512 levels");
+  // Brackets inside strings do not count.
+  json quoted = health_review("u2");
+  quoted["request"]["object"]["metadata"]["name"] = std::string(5000, '[');
+  CHECK(post_json(cli, quoted.dump(), 200)["response"]["successful"] == true);
+}
+
 TEST_CASE("a body that is not application/json is HTTP 415", "[server]") {
   Fixture f;
   auto cli_ptr = f.client();
