@@ -8,7 +8,7 @@
 #include "policies/admission_chain.h"
 #include "policies/policy_config.h"
 #include "tests/policies/golden_case.h"
-#include "tests/policies/schema_validator.h"
+#include "tests/support/schema_validator.h"
 
 namespace cell0::testing {
 namespace {

@@ -1,5 +1,8 @@
-#include "tests/policies/schema_validator.h"
+#include "tests/support/schema_validator.h"
 
+#include <cctype>
+#include <cstdint>
+#include <limits>
 #include <regex>
 #include <stdexcept>
 
@@ -12,6 +15,22 @@ using nlohmann::json;
 namespace {
 
 std::string child(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+
+// As Go's base64.StdEncoding reads a []byte field: CR and LF are skipped, padding is required.
+bool is_base64(const std::string& s) {
+  std::size_t n = 0;
+  std::size_t pad = 0;
+  for (char c : s) {
+    if (c == '\r' || c == '\n') continue;
+    if (c == '=') {
+      ++pad;
+    } else if (pad > 0 || !(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/')) {
+      return false;
+    }
+    ++n;
+  }
+  return n % 4 == 0 && pad <= 2;
+}
 
 bool type_matches(const json& v, const std::string& type) {
   if (type == "object") return v.is_object();
@@ -42,6 +61,15 @@ void check(const json& v, const json& schema, const std::string& path, std::vect
     bool found = false;
     for (const auto& allowed : *e) found = found || allowed == v;
     if (!found) errors.push_back(where + ": " + v.dump() + " is not one of " + e->dump());
+  }
+  const std::string format = schema.value("format", "");
+  if (format == "byte" && v.is_string() && !is_base64(v.get<std::string>())) {
+    errors.push_back(where + ": must be base64 (format byte)");
+  }
+  if (format == "int32" && v.is_number_integer() &&
+      (v.get<std::int64_t>() < std::numeric_limits<std::int32_t>::min() ||
+       v.get<std::int64_t>() > std::numeric_limits<std::int32_t>::max())) {
+    errors.push_back(where + ": " + v.dump() + " is out of the int32 range");
   }
   if (v.is_number()) {
     if (auto m = schema.find("minimum"); m != schema.end() && v.get<double>() < m->get<double>()) {
