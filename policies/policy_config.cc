@@ -162,12 +162,14 @@ std::string_view enforcement_name(Enforcement e) {
 
 PolicyLoad parse_policy(const json& document) {
   try {
-    const json& root = mapping(document, "", {"apiVersion", "kind", "pureControl", "whitelist", "anydoor"});
     std::string api_version = "cell0.ccos.io/v1alpha1", kind = "WebhookPolicy";
-    read_string(root, "", "apiVersion", api_version);
-    read_string(root, "", "kind", kind);
+    if (document.is_object()) {  // the identity first: a wrong document is named as such
+      read_string(document, "", "apiVersion", api_version);
+      read_string(document, "", "kind", kind);
+    }
     if (api_version != "cell0.ccos.io/v1alpha1") fail("apiVersion", "must be cell0.ccos.io/v1alpha1, got \"" + api_version + "\"");
     if (kind != "WebhookPolicy") fail("kind", "must be WebhookPolicy, got \"" + kind + "\"");
+    const json& root = mapping(document, "", {"apiVersion", "kind", "pureControl", "whitelist", "anydoor"});
     Policy policy;
     read_pure_control(root, policy.pure_control);
     read_whitelist(root, policy.whitelist);
