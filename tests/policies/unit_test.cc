@@ -1,0 +1,184 @@
+// Small pieces on their own: name syntax, globs, toleration matching, the policy file's defaults
+// and errors, and the test-only schema validator (it must catch what it claims to).
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "policies/label_syntax.h"
+#include "policies/placement_validation.h"
+#include "policies/policy_config.h"
+#include "policies/tolerations.h"
+#include "tests/certs/temp_dir.h"
+#include "tests/support/schema_validator.h"
+
+namespace cell0::testing {
+namespace {
+
+using nlohmann::json;
+using namespace cell0::policies;
+
+TEST_CASE("label keys, values and DNS subdomains", "[syntax]") {
+  CHECK(is_qualified_name("pure-control-cluster"));
+  CHECK(is_qualified_name("vpc.ccos.io/vpc-7f3a"));
+  CHECK(is_qualified_name("a_b.c"));
+  CHECK_FALSE(is_qualified_name(""));
+  CHECK_FALSE(is_qualified_name("vpc.ccos.io/"));
+  CHECK_FALSE(is_qualified_name("Vpc.ccos.io/x"));  // the prefix is lower case
+  CHECK_FALSE(is_qualified_name("vpc.ccos.io/vpc 1"));
+  CHECK_FALSE(is_qualified_name("-x"));
+  CHECK_FALSE(is_qualified_name(std::string(64, 'a')));
+  CHECK(is_qualified_name(std::string(63, 'a')));
+  CHECK(is_label_value(""));
+  CHECK(is_label_value("true"));
+  CHECK_FALSE(is_label_value("a/b"));
+  CHECK(is_dns_subdomain("ccos.io"));
+  CHECK_FALSE(is_dns_subdomain("ccos..io"));
+}
+
+TEST_CASE("globs", "[syntax]") {
+  CHECK(glob_match("ccos-*", "ccos-monitoring"));
+  CHECK(glob_match("ccos-*", "ccos-"));
+  CHECK_FALSE(glob_match("ccos-*", "ccos"));
+  CHECK_FALSE(glob_match("ccos-*", "my-ccos-x"));
+  CHECK(glob_match("*", ""));
+  CHECK_FALSE(glob_match("", "x"));
+  CHECK(glob_match("*.ccos.io", "gateways.network.ccos.io"));
+  CHECK(glob_match("a?c*z", "abcxyz"));
+  CHECK_FALSE(glob_match("a?c", "ac"));
+  CHECK(glob_match("**a**", "bab"));
+}
+
+TEST_CASE("which tolerations tolerate the value-less pure-control taint", "[tolerations]") {
+  const Taint taint;
+  CHECK(tolerates(json{{"key", "pure-control-cluster"}, {"operator", "Exists"}}, taint));
+  CHECK(tolerates(json{{"key", "pure-control-cluster"}, {"operator", "Exists"}, {"effect", "NoSchedule"}}, taint));
+  CHECK(tolerates(json{{"key", "pure-control-cluster"}}, taint));  // Equal is the default operator
+  CHECK(tolerates(json{{"key", "pure-control-cluster"}, {"operator", "Equal"}, {"value", ""}}, taint));
+  CHECK_FALSE(tolerates(json{{"key", "pure-control-cluster"}, {"operator", "Equal"}, {"value", "x"}}, taint));
+  CHECK_FALSE(tolerates(json{{"key", "pure-control-cluster"}, {"operator", "Exists"}, {"effect", "NoExecute"}}, taint));
+  CHECK(tolerates(json{{"operator", "Exists"}}, taint));
+  CHECK(is_wildcard(json{{"operator", "Exists"}}));
+  CHECK_FALSE(tolerates(json{{"operator", "Equal"}}, taint));
+  CHECK_FALSE(tolerates(json{{"key", "other"}, {"operator", "Exists"}}, taint));
+  CHECK_FALSE(tolerates(json("pure-control-cluster"), taint));
+}
+
+TEST_CASE("policy file: defaults, partial files, errors naming the field", "[policy]") {
+  SECTION("null, an empty mapping and an empty file give the defaults of DESIGN.md") {
+    for (const json& doc : {json(), json::object()}) {
+      auto load = parse_policy(doc);
+      REQUIRE(load.policy);
+      const Policy& p = *load.policy;
+      CHECK(p.pure_control.taint.key == "pure-control-cluster");
+      CHECK(p.pure_control.taint.effect == "NoSchedule");
+      CHECK(p.pure_control.cluster_label == "cluster.ccos.io/pure-control");
+      CHECK(p.pure_control.cluster_names.empty());
+      CHECK(p.whitelist.namespaces == std::vector<std::string>{"ccos-*", "karmada-system"});
+      REQUIRE(p.whitelist.resources.size() == 2);
+      CHECK(p.whitelist.resources[1].namespace_ == "karmada-system");
+      CHECK(p.whitelist.enforcement == Enforcement::Reject);
+      CHECK(p.anydoor.scenario_annotation == "anydoor.ccos.io/scenario");
+      CHECK(p.anydoor.vpc_annotation == "anydoor.ccos.io/vpc");
+      CHECK(p.anydoor.business_cluster_label == "network.ccos.io/business");
+      CHECK(p.anydoor.vpc_cluster_label_prefix == "vpc.ccos.io/");
+      CHECK(p.anydoor.min_zones == 2);
+    }
+    TempDir dir;
+    std::ofstream(dir.path() / "empty.yaml") << "# nothing here\n";
+    CHECK(load_policy_file(dir.path() / "empty.yaml").policy);
+  }
+  SECTION("a resource entry's omitted fields are \"*\"") {
+    auto load = parse_policy(json::parse(R"({"whitelist": {"resources": [{"kind": "Namespace"}]}})"));
+    REQUIRE(load.policy);
+    REQUIRE(load.policy->whitelist.resources.size() == 1);
+    CHECK(load.policy->whitelist.resources[0].api_version == "*");
+    CHECK(load.policy->whitelist.resources[0].name == "*");
+  }
+  SECTION("errors") {
+    auto error = [](const char* text) {
+      auto load = parse_policy(json::parse(text));
+      CHECK_FALSE(load.policy);
+      return load.error;
+    };
+    CHECK(error(R"({"pureControl": {"taint": {"key": "bad key"}}})").starts_with("pureControl.taint.key: "));
+    CHECK(error(R"({"pureControl": {"clusterNames": "cell0"}})") == "pureControl.clusterNames: must be a list of strings, got a string");
+    CHECK(error(R"({"whitelist": {"resources": [{}]}})").starts_with("whitelist.resources[0]: must set at least one"));
+    CHECK(error(R"({"whitelist": {"resources": [{"group": "x"}]}})").starts_with("whitelist.resources[0].group: unknown field"));
+    CHECK(error(R"({"whitelist": {"namespaces": [""]}})") == "whitelist.namespaces[0]: must not be empty");
+    CHECK(error(R"({"anydoor": {"minZones": 0}})") == "anydoor.minZones: must be between 1 and 16, got 0");
+    CHECK(error(R"({"anydoor": []})") == "anydoor: must be a mapping, got a list");
+    CHECK(error(R"([1])") == "policy: must be a mapping, got a list");
+  }
+  SECTION("file errors name the file; several documents are refused") {
+    TempDir dir;
+    std::ofstream(dir.path() / "two.yaml") << "whitelist: {}\n---\nanydoor: {}\n";
+    auto load = load_policy_file(dir.path() / "two.yaml");
+    CHECK_FALSE(load.policy);
+    CHECK(load.error.find("two.yaml: expected one WebhookPolicy document, found 2") != std::string::npos);
+    std::ofstream(dir.path() / "bad.yaml") << "whitelist: [\n";
+    load = load_policy_file(dir.path() / "bad.yaml");
+    CHECK_FALSE(load.policy);
+    CHECK(load.error.find("bad.yaml") != std::string::npos);
+    CHECK(load_policy_file(dir.path() / "missing.yaml").error.find("missing.yaml") != std::string::npos);
+  }
+}
+
+TEST_CASE("Karmada placement validation accepts what the rules produce", "[validation]") {
+  const json ok = json::parse(R"({"spec": {"placement": {
+    "clusterAffinity": {"labelSelector": {"matchExpressions": [{"key": "network.ccos.io/business", "operator": "In", "values": ["true"]}]}},
+    "clusterTolerations": [{"key": "pure-control-cluster", "operator": "Exists", "effect": "NoSchedule"}],
+    "spreadConstraints": [{"spreadByField": "zone", "minGroups": 2}, {"spreadByField": "cluster", "minGroups": 2}],
+    "replicaScheduling": {"replicaSchedulingType": "Divided"}}}})");
+  CHECK(validate_placement(ok).empty());
+  CHECK(validate_placement(json::parse(R"({"spec": {}})")).empty());
+  json bad = ok;
+  bad["spec"]["placement"]["clusterAffinity"]["labelSelector"]["matchExpressions"][0]["values"] = json::array();
+  CHECK(validate_placement(bad) ==
+        std::vector<std::string>{"spec.placement.clusterAffinity.labelSelector.matchExpressions[0].values: Required value: "
+                                 "must be specified when `operator` is 'In' or 'NotIn'"});
+  bad = ok;
+  bad["spec"]["placement"]["clusterTolerations"][0] = {{"operator", "Equal"}, {"tolerationSeconds", 5}};
+  CHECK(validate_placement(bad).size() == 2);
+  bad = ok;
+  bad["spec"]["placement"].erase("clusterAffinity");
+  bad["spec"]["placement"]["clusterAffinities"] = {{{"affinityName", "a"}, {"overflowAffinities", {{{"affinityName", "a"}}}}}};
+  CHECK(validate_placement(bad).size() == 2);  // duplicate name, overflow without Aggregated / dynamic weight
+}
+
+TEST_CASE("the schema validator catches what it claims to", "[schema]") {
+  const json schema = load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/policy.karmada.io_propagationpolicies.yaml");
+  json pp = json::parse(R"({"apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy",
+    "metadata": {"name": "x", "namespace": "y", "labels": {"a": "b"}},
+    "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],
+             "placement": {"clusterTolerations": [{"key": "k", "operator": "Exists"}],
+                           "spreadConstraints": [{"spreadByField": "cluster", "minGroups": 1}],
+                           "replicaScheduling": {"replicaSchedulingType": "Divided",
+                             "weightPreference": {"staticWeightList": [{"targetCluster": {"clusterNames": ["a"]}, "weight": 1}]}}}}})");
+  CHECK(schema_errors(pp, schema).empty());
+  auto one_error = [&](const json& object) {
+    const auto errors = schema_errors(object, schema);
+    REQUIRE(errors.size() == 1);
+    return errors[0];
+  };
+  json bad = pp;
+  bad["spec"]["placement"]["spreadConstraints"][0]["spreadByField"] = "rack";
+  CHECK(one_error(bad).starts_with("spec.placement.spreadConstraints[0].spreadByField: \"rack\" is not one of"));
+  bad = pp;
+  bad["spec"].erase("resourceSelectors");
+  CHECK(one_error(bad) == "spec.resourceSelectors: Required value");
+  bad = pp;
+  bad["spec"]["placement"]["clusterTolerations"][0]["tolerateSeconds"] = 5;
+  CHECK(one_error(bad) == "spec.placement.clusterTolerations[0].tolerateSeconds: unknown field");
+  bad = pp;
+  bad["spec"]["placement"]["replicaScheduling"]["weightPreference"]["staticWeightList"][0]["weight"] = 0;
+  CHECK(one_error(bad).find("less than the minimum 1") != std::string::npos);
+  bad = pp;
+  bad["spec"]["placement"]["spreadConstraints"][0]["minGroups"] = "1";
+  CHECK(one_error(bad).find("must be of type integer") != std::string::npos);
+  bad = pp;
+  bad["spec"]["placement"]["clusterTolerations"] = json::object();
+  CHECK(one_error(bad).find("must be of type array") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace cell0::testing
