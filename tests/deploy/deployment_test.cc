@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include <httplib.h>
@@ -59,11 +60,16 @@ void materialize_volumes(const std::vector<json>& objects, const json& pod, cons
       } else if (name == "cell0-webhook-tls") {
         for (const char* f : {"tls.crt", "tls.key", "ca.crt"}) fs::copy_file(certs_dir / f, dir / f);
       } else if (name == "cell0-webhook-karmada-kubeconfig") {
+        // As deploy/make-reconciler-kubeconfig.sh writes it (any CA serves for the check).
+        std::ifstream ca(certs_dir / "ca.crt");
+        const std::string ca_pem((std::istreambuf_iterator<char>(ca)), std::istreambuf_iterator<char>());
         write(dir / "kubeconfig", R"(apiVersion: v1
 kind: Config
 clusters:
   - name: karmada
-    cluster: {server: "https://karmada-apiserver.karmada-system.svc:5443", insecure-skip-tls-verify: true}
+    cluster:
+      server: "https://karmada-apiserver.karmada-system.svc:5443"
+      certificate-authority-data: )" + cell0::webhook::base64_encode(ca_pem) + R"(
 users:
   - name: reconciler
     user: {token: stand-in}
