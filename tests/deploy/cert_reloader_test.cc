@@ -38,7 +38,7 @@ TEST_CASE("the expiry warning starts 30 days before notAfter", "[cert-reloader]"
   CHECK(expiry_warning(now - 1s, now, month) == "serving certificate has expired; renew it now");
 }
 
-TEST_CASE("a Secret volume's ..data swap is a change; a touch is not", "[cert-reloader]") {
+TEST_CASE("a Secret volume ..data swap is a change, a touch is not", "[cert-reloader]") {
   TempDir tmp;
   SecretVolume volume(tmp.path() / "tls");
   volume.publish(volume.issue());
