@@ -5,7 +5,6 @@
 #include <fstream>
 #include <iterator>
 
-#include <sys/stat.h>
 
 #include "certs/generate.h"
 #include "certs/pem.h"
