@@ -22,9 +22,8 @@ std::string read_file(const fs::path& p) {
 std::string kubectl_problem() {
   const CommandResult version = run_command("kubectl version --client 2>&1");
   if (version.status != 0) return "kubectl not found: the deploy rendering checks are skipped";
-  if (version.output.find("Kustomize Version: v4") == std::string::npos &&
-      version.output.find("Kustomize Version: v5") == std::string::npos) {
-    return "kubectl has no kustomize v4/v5 (components, replacements): the deploy rendering checks are skipped";
+  if (version.output.find("Kustomize Version: v5") == std::string::npos) {
+    return "kubectl has no kustomize v5 (kubectl 1.27+): the deploy rendering checks are skipped";
   }
   return {};
 }
