@@ -53,6 +53,8 @@ JsonEndpoint admission_endpoint(PolicySource source, Pass pass) {
     if (!decision.audit_annotations.empty()) reply.log_fields["rules"] = decision.audit_annotations;
     return reply;
   };
+  // An UPDATE review carries object and oldObject, each up to the apiserver's 3 MiB.
+  endpoint.max_body_bytes = kAdmissionMaxBodyBytes;
   return endpoint;
 }
 

@@ -13,6 +13,9 @@ namespace cell0::webhook {
 
 using PolicySource = std::function<std::shared_ptr<const policies::Policy>()>;
 
+// Admission reviews may be up to 8 MiB (object and oldObject of 3 MiB each, plus the envelope).
+inline constexpr std::size_t kAdmissionMaxBodyBytes = 8u << 20;
+
 JsonEndpoint mutate_endpoint(PolicySource policy);
 JsonEndpoint validate_endpoint(PolicySource policy);
 

@@ -120,10 +120,11 @@ void Server::Impl::route_json(const std::string& path, const JsonEndpoint& endpo
   };
 
   // Read the body first, even when it will be refused, so the connection stays in sync.
+  const std::size_t max_body = endpoint.max_body_bytes != 0 ? endpoint.max_body_bytes : options.max_body_bytes;
   std::string body;
   bool too_large = false;
   const bool complete = read([&](const char* data, std::size_t n) {
-    if (body.size() + n > options.max_body_bytes) {
+    if (body.size() + n > max_body) {
       too_large = true;
       return false;
     }
@@ -132,7 +133,7 @@ void Server::Impl::route_json(const std::string& path, const JsonEndpoint& endpo
   });
   if (too_large || res.status == 413) {
     res.set_header("Connection", "close");
-    return refuse(413, "too_large", status_message(413, path, options.max_body_bytes));
+    return refuse(413, "too_large", status_message(413, path, max_body));
   }
   if (!complete) {
     res.set_header("Connection", "close");
@@ -246,7 +247,9 @@ certs::Result<certs::Done> Server::bind() {
   d.http->set_write_timeout(d.options.write_timeout);
   d.http->set_keep_alive_timeout(d.options.keep_alive_timeout.count());
   d.http->set_keep_alive_max_count(d.options.keep_alive_max_requests);
-  d.http->set_payload_max_length(d.options.max_body_bytes);
+  std::size_t payload_limit = d.options.max_body_bytes;
+  for (const auto& [path, endpoint] : d.endpoints) payload_limit = std::max(payload_limit, endpoint.max_body_bytes);
+  d.http->set_payload_max_length(payload_limit);
   // Headers and body go out in separate writes; without this, Nagle + delayed ACK add ~40 ms.
   d.http->set_tcp_nodelay(true);
   d.install_routes();

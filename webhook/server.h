@@ -48,6 +48,8 @@ struct JsonEndpoint {
   // The body sent when the request is refused before `handle` (too large, wrong type, bad JSON),
   // in the endpoint's own envelope so the caller can read the message.
   std::function<std::string(int http_status, const std::string& message)> error_body;
+  // Body limit of this endpoint; 0 means ServerOptions::max_body_bytes.
+  std::size_t max_body_bytes = 0;
 };
 
 struct Readiness {

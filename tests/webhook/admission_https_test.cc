@@ -132,6 +132,28 @@ TEST_CASE("golden admission cases over HTTPS: /mutate then /validate", "[admissi
   CHECK(checked >= 60);
 }
 
+TEST_CASE("an UPDATE review of two 3 MiB objects is accepted; /interpreter keeps its 3 MiB limit", "[admission][https]") {
+  AdmissionServer s;
+  auto cli = s.server.client();
+  const json kind = {{"group", "policy.karmada.io"}, {"version", "v1alpha1"}, {"kind", "PropagationPolicy"}};
+  json pp = {{"apiVersion", "policy.karmada.io/v1alpha1"},
+             {"kind", "PropagationPolicy"},
+             {"metadata", {{"name", "big"}, {"namespace", "tenant"}, {"annotations", {{"blob", std::string(3u << 20, 'x')}}}}},
+             {"spec", {{"resourceSelectors", {{{"apiVersion", "apps/v1"}, {"kind", "Deployment"}}}}}}};
+  const json review = {{"apiVersion", "admission.k8s.io/v1"},
+                       {"kind", "AdmissionReview"},
+                       {"request",
+                        {{"uid", "big-1"}, {"kind", kind}, {"operation", "UPDATE"}, {"namespace", "tenant"},
+                         {"object", pp}, {"oldObject", pp}}}};
+  auto res = cli->Post("/mutate", review.dump(), "application/json");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(json::parse(res->body)["response"]["uid"] == "big-1");
+  auto too_big = cli->Post("/interpreter", std::string(4u << 20, ' '), "application/json");
+  REQUIRE(too_big);
+  CHECK(too_big->status == 413);
+}
+
 TEST_CASE("AdmissionReview envelope over HTTPS", "[admission][https]") {
   AdmissionServer s;
   auto cli = s.server.client();
