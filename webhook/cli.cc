@@ -6,6 +6,7 @@
 #include "webhook/offline_commands.h"
 #include "webhook/review_command.h"
 #include "webhook/serve_command.h"
+#include "webhook/taint_clusters_command.h"
 
 namespace cell0::webhook {
 
@@ -17,6 +18,7 @@ int run_cli(int argc, char** argv) {
   add_review_command(app);
   add_serve_command(app);
   add_certs_command(app);
+  add_taint_clusters_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

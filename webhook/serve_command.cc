@@ -25,6 +25,7 @@
 #include "webhook/reloader.h"
 #include "webhook/serve_settings.h"
 #include "webhook/server.h"
+#include "webhook/taint_reconciler.h"
 #include "webhook/webhook_metrics.h"
 
 namespace cell0::webhook {
@@ -111,6 +112,11 @@ int check_serve_config(const ServeConfig& config) {
   if (!config.policy.empty()) {
     if (auto loaded = policies::load_policy_file(config.policy); !loaded.policy) fail("--policy: " + loaded.error);
   }
+  if (config.reconcile_taints()) {
+    auto kube = resolve_kube_connection(config.kubeconfig.string(), config.kube_context, config.in_cluster);
+    if (!kube) fail(kube.error().message);
+    if (kube) std::printf("taint reconciler: %s (%s)\n", kube->server.c_str(), kube->source.c_str());
+  }
   auto registry = interp::load_registry(config.customizations);
   if (!registry) {
     fail(registry.error().message);
@@ -148,6 +154,25 @@ int run_serve(const ServeConfig& config) {
                            "admission policy");
   if (!config.policy.empty()) policy_reloader.load_now();
 
+  std::unique_ptr<ReconcilerMetrics> reconciler_metrics;
+  std::unique_ptr<TaintReconciler> taints;
+  if (config.reconcile_taints()) {
+    auto kube = resolve_kube_connection(config.kubeconfig.string(), config.kube_context, config.in_cluster);
+    if (!kube) {
+      log_event(spdlog::level::critical, "cannot set up the taint reconciler", {{"error", kube.error().message}});
+      return 1;
+    }
+    for (const auto& w : kube->warnings) log_event(spdlog::level::warn, w);
+    PureControlSource rule = [&policy]() -> std::optional<policies::PureControl> {
+      const auto p = policy.current();
+      if (!p) return std::nullopt;
+      return p->pure_control;
+    };
+    reconciler_metrics = std::make_unique<ReconcilerMetrics>(registry);
+    taints = std::make_unique<TaintReconciler>(std::move(*kube), std::move(rule), TaintReconcilerOptions{},
+                                               reconciler_metrics.get());
+  }
+
   ServerOptions options;
   options.host = config.host;
   options.port = config.port;
@@ -181,6 +206,7 @@ int run_serve(const ServeConfig& config) {
   cert_reloader.start();
   reloader.start();
   if (!config.policy.empty()) policy_reloader.start();
+  if (taints) taints->start();
 
   std::atomic<bool> finished{false};
   std::thread serving([&] {
@@ -197,6 +223,7 @@ int run_serve(const ServeConfig& config) {
   log_event(spdlog::level::info, "shutting down",
             {{"signal", sig == 0 ? "none" : strsignal(sig)}, {"graceMs", config.shutdown_grace.count()}});
   server.stop();
+  if (taints) taints->stop();
   reloader.stop();
   policy_reloader.stop();
   cert_reloader.stop();
@@ -235,6 +262,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--lua-memory", s.lua_memory, "Memory limit of one Lua state")->capture_default_str();
   cmd->add_option("--log-level", s.log_level, "trace, debug, info, warn or error")->capture_default_str();
   cmd->add_flag("--check-config", s.check_config, "Load and check everything, then exit 0 (good) or 1");
+  cmd->add_option("--kubeconfig", s.kubeconfig,
+                  "kubeconfig of the karmada-apiserver: keep the pure-control taint on its Clusters");
+  cmd->add_option("--context", s.context, "Context of --kubeconfig (default: current-context)");
+  cmd->add_flag("--in-cluster", s.in_cluster, "Like --kubeconfig, with the pod's service account");
 
   cmd->callback([settings, cmd] {
     ServeSettings& current = *settings;

@@ -129,6 +129,9 @@ interp::Result<bool> apply_config_file(const fs::path& file, ServeSettings& s, c
       {"luatimeout", text(s.lua_timeout)},
       {"luamemory", text(s.lua_memory)},
       {"loglevel", text(s.log_level)},
+      {"kubeconfig", text(s.kubeconfig)},
+      {"context", text(s.context)},
+      {"incluster", [&s](const YAML::Node& n, const std::string&) { s.in_cluster = n.as<bool>(); }},
   };
   try {
     const YAML::Node root = YAML::LoadFile(file.string());
@@ -167,6 +170,11 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
   }
   c.client_ca = s.client_ca;
   c.policy = s.policy;
+  if (!s.kubeconfig.empty() && s.in_cluster) return config_error("--kubeconfig and --in-cluster exclude each other");
+  if (!s.context.empty() && s.kubeconfig.empty()) return config_error("--context needs --kubeconfig");
+  c.kubeconfig = s.kubeconfig;
+  c.kube_context = s.context;
+  c.in_cluster = s.in_cluster;
 
   if (s.customizations.empty()) {
     const fs::path bundled = default_customizations_dir();
@@ -180,7 +188,8 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
     if (!fs::exists(p, ec)) return config_error("--customizations: " + p.string() + " does not exist");
   }
   for (const auto& [flag, path] : {std::pair{"--tls-cert", c.tls_cert}, {"--tls-key", c.tls_key},
-                                   {"--client-ca", c.client_ca}, {"--policy", c.policy}}) {
+                                   {"--client-ca", c.client_ca}, {"--policy", c.policy},
+                                   {"--kubeconfig", c.kubeconfig}}) {
     std::error_code ec;
     if (!path.empty() && !fs::is_regular_file(path, ec)) {
       return config_error(fmt::format("{}: {} is not a readable file", flag, path.string()));

@@ -42,6 +42,9 @@ struct ServeSettings {
   std::string lua_memory = "64Mi";
   std::string log_level = "info";
   bool check_config = false;
+  std::string kubeconfig;  // the pure-control taint reconciler runs when this or in_cluster is set
+  std::string context;
+  bool in_cluster = false;
 };
 
 struct ServeConfig {
@@ -59,6 +62,10 @@ struct ServeConfig {
   std::chrono::milliseconds lua_timeout{1000};
   std::size_t lua_memory = 64u << 20;
   spdlog::level::level_enum log_level = spdlog::level::info;
+  std::filesystem::path kubeconfig;
+  std::string kube_context;
+  bool in_cluster = false;
+  bool reconcile_taints() const { return !kubeconfig.empty() || in_cluster; }
 };
 
 // Normalized setting name: lower case without '-' and '_' ("tls-cert", "tlsCert" -> "tlscert").

@@ -36,6 +36,12 @@ bool PassResult::all_hold() const {
 
 TaintReconciler::TaintReconciler(KubeConnection connection, policies::PureControl rule, TaintReconcilerOptions options,
                                  ReconcilerMetrics* metrics)
+    : TaintReconciler(
+          std::move(connection), [rule = std::move(rule)]() -> std::optional<policies::PureControl> { return rule; },
+          options, metrics) {}
+
+TaintReconciler::TaintReconciler(KubeConnection connection, PureControlSource rule, TaintReconcilerOptions options,
+                                 ReconcilerMetrics* metrics)
     : client_(std::move(connection), options.client),
       rule_(std::move(rule)),
       options_(options),
@@ -65,8 +71,10 @@ ClusterOutcome TaintReconciler::reconcile(json cluster, bool dry_run) {
               {{"cluster", out.name}, {"stage", stage}, {"error", out.error}});
     return out;
   };
+  const std::optional<policies::PureControl> rule = rule_();
+  if (!rule) return failed("policy", ApiError{0, "NoPolicy", "no admission policy loaded yet"});
   for (int attempt = 1;; ++attempt) {
-    const policies::ClusterTaintPlan plan = policies::plan_cluster_taint(cluster, rule_);
+    const policies::ClusterTaintPlan plan = policies::plan_cluster_taint(cluster, *rule);
     if (attempt == 1) {
       out.pure_control = plan.pure_control;
       out.had_taint = plan.pure_control == (plan.action == policies::TaintAction::None);
@@ -89,7 +97,7 @@ ClusterOutcome TaintReconciler::reconcile(json cluster, bool dry_run) {
       cache_.upsert(policies::cluster_info_from(*patched));
       log_event(spdlog::level::info,
                 plan.action == policies::TaintAction::Add ? "added the pure-control taint" : "removed the pure-control taint",
-                {{"cluster", out.name}, {"taint", policies::taint_text(rule_.taint)},
+                {{"cluster", out.name}, {"taint", policies::taint_text(rule->taint)},
                  {"resourceVersion", version_of(*patched)}});
       return out;
     }
@@ -143,10 +151,13 @@ PassResult TaintReconciler::run_once(bool dry_run) {
 
 void TaintReconciler::start() {
   if (thread_.joinable()) return;
+  const auto rule = rule_();
   log_event(spdlog::level::info, "starting the pure-control taint reconciler",
-            {{"server", client_.connection().server}, {"source", client_.connection().source},
-             {"taint", policies::taint_text(rule_.taint)}, {"clusterLabel", rule_.cluster_label},
-             {"clusterNames", rule_.cluster_names}});
+            {{"server", client_.connection().server},
+             {"source", client_.connection().source},
+             {"taint", rule ? policies::taint_text(rule->taint) : "(no policy yet)"},
+             {"clusterLabel", rule ? rule->cluster_label : ""},
+             {"clusterNames", rule ? rule->cluster_names : std::vector<std::string>{}}});
   thread_ = std::thread([this] { run(); });
 }
 

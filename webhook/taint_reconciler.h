@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -59,9 +60,15 @@ struct PassResult {
   bool all_hold() const;
 };
 
+// The rule in force, asked before every cluster so a reloaded policy applies to the next event;
+// nullopt (no policy loaded yet) fails the reconcile, which is retried after a backoff.
+using PureControlSource = std::function<std::optional<policies::PureControl>()>;
+
 class TaintReconciler {
  public:
   TaintReconciler(KubeConnection connection, policies::PureControl rule, TaintReconcilerOptions options = {},
+                  ReconcilerMetrics* metrics = nullptr);
+  TaintReconciler(KubeConnection connection, PureControlSource rule, TaintReconcilerOptions options = {},
                   ReconcilerMetrics* metrics = nullptr);
   ~TaintReconciler();
   TaintReconciler(const TaintReconciler&) = delete;
@@ -87,7 +94,7 @@ class TaintReconciler {
   void count(Counter* family, const LabelValues& labels);
 
   KubeClient client_;
-  policies::PureControl rule_;
+  PureControlSource rule_;
   TaintReconcilerOptions options_;
   ReconcilerMetrics* metrics_;
   ClusterCache cache_;

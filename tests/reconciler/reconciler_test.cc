@@ -119,7 +119,7 @@ TEST_CASE("reconciler: two replicas do not fight") {
   r.start();
   auto c = load_kubeconfig(r.server.write_kubeconfig(r.server.cert_user(), {}, "second"));
   REQUIRE(c.ok());
-  TaintReconciler second(*c, {}, testing::fast_options());
+  TaintReconciler second(*c, policies::PureControl{}, testing::fast_options());
   second.start();
   for (int i = 0; i < 5; ++i) r.put(r.server.create(make_cluster("cell0-" + std::to_string(i), kMarked)));
   REQUIRE(eventually([&] { return r.settled(); }));

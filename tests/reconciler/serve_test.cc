@@ -1,0 +1,112 @@
+// `serve --kubeconfig`: the reconciler runs beside the webhook, reports metrics on /metrics and
+// stops with it on SIGTERM.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+
+#include "tests/reconciler/fake_apiserver.h"
+#include "tests/reconciler/helpers.h"
+#include "webhook/serve_command.h"
+#include "webhook/serve_settings.h"
+
+namespace cell0::webhook {
+namespace {
+
+using nlohmann::json;
+using testing::eventually;
+using testing::make_cluster;
+using namespace std::chrono_literals;
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST_CASE("serve --kubeconfig keeps the taint, exports metrics and exits 0 on SIGTERM", "[serve]") {
+  testing::FakeApiServer server;
+  server.create(make_cluster("cell0", {{"cluster.ccos.io/pure-control", "true"}}));
+  server.create(make_cluster("cellx"));
+  const int port = free_port();
+  ServeSettings settings;
+  settings.listen = "127.0.0.1:" + std::to_string(port);
+  settings.state_dir = (server.dir() / "state").string();
+  settings.log_level = "error";
+  settings.shutdown_grace = "5s";
+  settings.kubeconfig = server.write_kubeconfig(server.cert_user()).string();
+  auto config = resolve_settings(settings);
+  REQUIRE(config.ok());
+  CHECK(config->reconcile_taints());
+
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) std::_Exit(run_serve(*config));
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      if (::waitpid(pid, nullptr, WNOHANG) == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+  } reaper{pid};
+
+  const bool tainted = eventually([&] { return testing::has_taint(*server.cluster("cell0")); }, 10s);
+  std::string metrics;
+  if (tainted) {
+    server.create(make_cluster("cell0-b", {{"cluster.ccos.io/pure-control", "true"}}));
+    CHECK(eventually([&] { return testing::has_taint(*server.cluster("cell0-b")); }, 2s));
+    httplib::SSLClient cli("127.0.0.1", port);
+    cli.set_ca_cert_path((server.dir() / "state" / "ca.crt").c_str());
+    cli.enable_server_certificate_verification(true);
+    cli.set_read_timeout(std::chrono::seconds(5));
+    eventually([&] {
+      auto res = cli.Get("/metrics");
+      metrics = res ? res->body : "";
+      return metrics.find("cell0_taint_reconciler_cache_clusters 3") != std::string::npos;
+    });
+  }
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  const bool exited = eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 10s);
+  REQUIRE(tainted);
+  CHECK_FALSE(testing::has_taint(*server.cluster("cellx")));
+  CHECK(server.patches_applied() == 2);
+  CHECK(metrics.find("cell0_taint_reconciler_patches_total{action=\"add\"} 2") != std::string::npos);
+  CHECK(metrics.find("cell0_taint_reconciler_cache_clusters 3") != std::string::npos);
+  CHECK(metrics.find("cell0_taint_reconciler_last_sync_timestamp_seconds") != std::string::npos);
+  CHECK(exited);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("serve settings: --kubeconfig, --context, --in-cluster") {
+  ServeSettings s;
+  s.in_cluster = true;
+  s.kubeconfig = "/etc/hosts";
+  auto both = resolve_settings(s);
+  REQUIRE_FALSE(both.ok());
+  CHECK(both.error().message == "--kubeconfig and --in-cluster exclude each other");
+  s = ServeSettings{};
+  s.context = "x";
+  REQUIRE_FALSE(resolve_settings(s).ok());
+  s = ServeSettings{};
+  s.kubeconfig = "/nonexistent/kubeconfig";
+  auto missing = resolve_settings(s);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message == "--kubeconfig: /nonexistent/kubeconfig is not a readable file");
+}
+
+}  // namespace
+}  // namespace cell0::webhook
