@@ -420,6 +420,11 @@ WatchOutcome KubeClient::watch(const std::string& collection_path, const std::st
   return out;
 }
 
+void KubeClient::interrupt() {
+  std::lock_guard lock(mutex_);
+  for (auto* client : active_) client->stop();
+}
+
 void KubeClient::cancel() {
   cancelled_ = true;
   // stop() only reaches a request once its socket is open, so keep at it until every call

@@ -111,6 +111,8 @@ class KubeClient {
 
   // Ends running calls and makes new ones fail at once; from any thread, for shutdown.
   void cancel();
+  // Ends the calls running right now (a watch returns Failed or Stopped); later calls work.
+  void interrupt();
   bool cancelled() const { return cancelled_; }
   const KubeConnection& connection() const { return connection_; }
 

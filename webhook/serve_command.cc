@@ -149,9 +149,14 @@ int run_serve(const ServeConfig& config) {
   PolicyStore policy(config.policy);
   MetricsRegistry policy_registry;  // the reload counters above are the customizations'
   WebhookMetrics policy_metrics(policy_registry);
+  std::atomic<TaintReconciler*> policy_listener{nullptr};  // re-applies the taint rule on a new policy
   Reloader policy_reloader(config.policy.empty() ? std::vector<fs::path>{} : std::vector<fs::path>{config.policy},
-                           [&policy](const auto&) { return policy.load(); }, policy_metrics, std::chrono::seconds(1),
-                           "admission policy");
+                           [&policy, &policy_listener](const auto&) {
+                             LoadOutcome outcome = policy.load();
+                             if (TaintReconciler* r = policy_listener; outcome.ok && r != nullptr) r->resync();
+                             return outcome;
+                           },
+                           policy_metrics, std::chrono::seconds(1), "admission policy");
   if (!config.policy.empty()) policy_reloader.load_now();
 
   std::unique_ptr<ReconcilerMetrics> reconciler_metrics;
@@ -206,7 +211,10 @@ int run_serve(const ServeConfig& config) {
   cert_reloader.start();
   reloader.start();
   if (!config.policy.empty()) policy_reloader.start();
-  if (taints) taints->start();
+  if (taints) {
+    taints->start();
+    policy_listener = taints.get();
+  }
 
   std::atomic<bool> finished{false};
   std::thread serving([&] {
@@ -223,6 +231,7 @@ int run_serve(const ServeConfig& config) {
   log_event(spdlog::level::info, "shutting down",
             {{"signal", sig == 0 ? "none" : strsignal(sig)}, {"graceMs", config.shutdown_grace.count()}});
   server.stop();
+  policy_listener = nullptr;
   if (taints) taints->stop();
   reloader.stop();
   policy_reloader.stop();

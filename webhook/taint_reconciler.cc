@@ -161,6 +161,11 @@ void TaintReconciler::start() {
   thread_ = std::thread([this] { run(); });
 }
 
+void TaintReconciler::resync() {
+  resync_ = true;
+  client_.interrupt();
+}
+
 void TaintReconciler::stop() {
   {
     std::lock_guard lock(mutex_);
@@ -182,6 +187,7 @@ bool TaintReconciler::sleep_backoff() {
 
 void TaintReconciler::run() {
   while (!stopping_) {
+    resync_ = false;
     const PassResult pass = run_once(false);
     if (stopping_) break;
     if (pass.list_error) {
@@ -212,9 +218,9 @@ void TaintReconciler::watch_until_failure(std::string resource_version) {
         if (!done.error.empty()) failure = done.error;
       }
       if (metrics_) metrics_->cache_size.set(static_cast<double>(cache_.size()));
-      return failure.empty() && !stopping_;
+      return failure.empty() && !stopping_ && !resync_;
     });
-    if (stopping_) return;
+    if (stopping_ || resync_) return;
     if (!failure.empty()) {
       count(restarts, {"failed"});
       sleep_backoff();
@@ -225,7 +231,7 @@ void TaintReconciler::watch_until_failure(std::string resource_version) {
       case WatchEnd::Closed:
         backoff_ = options_.backoff_initial;
         count(restarts, {"timeout"});
-        if (Clock::now() - listed_at >= options_.resync_period) return;
+        if (Clock::now() - listed_at >= options_.resync_period || resync_) return;
         continue;
       case WatchEnd::Gone:
         count(restarts, {"gone"});

@@ -80,6 +80,8 @@ class TaintReconciler {
   // The list/watch loop on its own thread, until stop().
   void start();
   void stop();
+  // Lists and reconciles every cluster again soon (e.g. after the policy changed).
+  void resync();
 
   const ClusterCache& cache() const { return cache_; }
   const KubeConnection& connection() const { return client_.connection(); }
@@ -101,6 +103,7 @@ class TaintReconciler {
 
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> resync_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
   std::chrono::milliseconds backoff_;

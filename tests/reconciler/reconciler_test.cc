@@ -114,6 +114,51 @@ TEST_CASE("reconciler: clusterNames and a custom taint from the policy") {
   REQUIRE(eventually([&] { return !has_taint(*r.server.cluster("plain"), "example.com/control", "NoExecute"); }));
 }
 
+TEST_CASE("reconciler: resync() applies a changed policy to clusters that did not change") {
+  FakeApiServer server{{100ms}};
+  server.create(make_cluster("plain"));
+  server.create(make_cluster("cell0", kMarked));
+  std::mutex mutex;
+  policies::PureControl rule;
+  PureControlSource source = [&]() -> std::optional<policies::PureControl> {
+    std::lock_guard lock(mutex);
+    return rule;
+  };
+  auto c = load_kubeconfig(server.write_kubeconfig(server.cert_user()));
+  REQUIRE(c.ok());
+  TaintReconcilerOptions o = testing::fast_options();
+  o.client.watch_timeout = 30s;  // only resync() can bring the change in time
+  o.client.watch_idle_timeout = 30s;
+  TaintReconciler reconciler(*c, source, o);
+  reconciler.start();
+  REQUIRE(eventually([&] { return has_taint(*server.cluster("cell0")) && server.active_watches() == 1; }));
+  {
+    std::lock_guard lock(mutex);
+    rule.cluster_names = {"plain"};
+    rule.cluster_label = "example.com/other";
+  }
+  reconciler.resync();
+  CHECK(eventually([&] { return has_taint(*server.cluster("plain")) && !has_taint(*server.cluster("cell0")); }));
+}
+
+TEST_CASE("reconciler: no policy yet means no change, and a retry later") {
+  FakeApiServer server{{100ms}};
+  server.create(make_cluster("cell0", kMarked));
+  std::atomic<bool> loaded{false};
+  PureControlSource source = [&]() -> std::optional<policies::PureControl> {
+    if (!loaded) return std::nullopt;
+    return policies::PureControl{};
+  };
+  auto c = load_kubeconfig(server.write_kubeconfig(server.cert_user()));
+  REQUIRE(c.ok());
+  TaintReconciler reconciler(*c, source, testing::fast_options());
+  reconciler.start();
+  std::this_thread::sleep_for(200ms);
+  CHECK(server.count("PATCH") == 0);
+  loaded = true;
+  CHECK(eventually([&] { return has_taint(*server.cluster("cell0")); }));
+}
+
 TEST_CASE("reconciler: two replicas do not fight") {
   Running r;
   r.start();
