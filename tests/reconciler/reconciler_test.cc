@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <fstream>
 
 #include <catch2/catch.hpp>
@@ -281,6 +282,27 @@ TEST_CASE("fault: an expired token (401) until the token file is renewed") {
   std::ofstream(token_file) << "renewed-token\n";
   REQUIRE(eventually([&] { return r.settled(); }, 3s));
   r.check_nothing_else_changed();
+}
+
+TEST_CASE("reconciler: a failing server is retried with capped exponential backoff") {
+  FakeApiServer server{{100ms}};
+  server.arm([](testing::Faults& f) { f.list_5xx = 1000; });
+  auto c = load_kubeconfig(server.write_kubeconfig(server.cert_user()));
+  REQUIRE(c.ok());
+  TaintReconcilerOptions o = testing::fast_options();
+  o.backoff_initial = 40ms;
+  o.backoff_max = 160ms;
+  TaintReconciler reconciler(*c, policies::PureControl{}, o);
+  reconciler.start();
+  std::this_thread::sleep_for(1200ms);
+  reconciler.stop();
+  // 40, 80, 160, 160, ... ms (±20 %) between attempts: about 9 in 1.2 s; without backoff it
+  // would be hundreds, without the cap about 5.
+  const std::size_t lists = server.count("GET");
+  CHECK(lists >= 6);
+  CHECK(lists <= 12);
+  const auto log = server.requests();
+  CHECK(std::all_of(log.begin(), log.end(), [](const testing::LoggedRequest& r) { return r.status == 500; }));
 }
 
 TEST_CASE("reconciler: stop() is prompt while watching") {
