@@ -4,7 +4,8 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
+
+#include "common/result.h"
 
 namespace cell0::interp {
 
@@ -26,24 +27,7 @@ struct Error {
   std::string message;
 };
 
-// A value or an Error. Small on purpose: C++20 has no std::expected.
 template <typename T>
-class Result {
- public:
-  Result(T value) : v_(std::move(value)) {}            // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}        // NOLINT(google-explicit-constructor)
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  const Error& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, Error> v_;
-};
+using Result = common::Result<T, Error>;
 
 }  // namespace cell0::interp
