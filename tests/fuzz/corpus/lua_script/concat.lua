@@ -1,0 +1,1 @@
+function F(o) return o.kind .. 1 .. 0.5 .. (o.spec.replicas / 2) end

@@ -1,0 +1,1 @@
+function F(o) while true do end end

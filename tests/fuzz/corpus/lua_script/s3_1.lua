@@ -1,0 +1,5 @@
+function F(obj, desiredReplica)
+  obj.spec = obj.spec or {}
+  obj.spec.replicas = desiredReplica
+  return obj
+end

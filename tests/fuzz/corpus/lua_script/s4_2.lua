@@ -1,0 +1,4 @@
+function F(obj, desiredReplica)
+  obj.spec.replicas = desiredReplica
+  return obj
+end

@@ -1,0 +1,24 @@
+// Quantity parsing, addition, printing and approximation never crash; parse(String()) is stable.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "lua/quantity.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  const auto half = text.find(' ');
+  try {
+    auto q = cell0::lua::Quantity::parse(text.substr(0, half));
+    const std::string printed = q.to_string();
+    (void)q.approximate_float();
+    auto again = cell0::lua::Quantity::parse(printed);
+    if (again.compare(q) != 0) __builtin_trap();  // printing must keep the value
+    if (half != std::string::npos) {
+      q.add(cell0::lua::Quantity::parse(text.substr(half + 1)));
+      (void)q.to_string();
+    }
+  } catch (const cell0::lua::QuantityError&) {
+  }
+  return 0;
+}
