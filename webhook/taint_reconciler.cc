@@ -75,10 +75,8 @@ ClusterOutcome TaintReconciler::reconcile(json cluster, bool dry_run) {
   if (!rule) return failed("policy", ApiError{0, "NoPolicy", "no admission policy loaded yet"});
   for (int attempt = 1;; ++attempt) {
     const policies::ClusterTaintPlan plan = policies::plan_cluster_taint(cluster, *rule);
-    if (attempt == 1) {
-      out.pure_control = plan.pure_control;
-      out.had_taint = plan.pure_control == (plan.action == policies::TaintAction::None);
-    }
+    // Whether the cluster carried the taint when first seen (for taint-clusters' table).
+    if (attempt == 1) out.had_taint = plan.pure_control == (plan.action == policies::TaintAction::None);
     out.pure_control = plan.pure_control;
     out.action = plan.action;
     if (plan.action == policies::TaintAction::None) {

@@ -150,8 +150,11 @@ bool FakeApiServer::take(int& counter) {
 }
 
 void FakeApiServer::arm(const std::function<void(Faults&)>& change) {
-  std::lock_guard lock(mutex_);
-  change(faults_);
+  {
+    std::lock_guard lock(mutex_);
+    change(faults_);
+  }
+  changed_.notify_all();
 }
 
 Faults FakeApiServer::faults() const {
@@ -397,7 +400,12 @@ void FakeApiServer::watch(const httplib::Request& req, httplib::Response& res) {
   };
   auto s = std::make_shared<Stream>();
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    if (faults_.hold_watches) {
+      ++held_watches_;
+      changed_.wait(lock, [this] { return !faults_.hold_watches || stopping_; });
+      --held_watches_;
+    }
     const std::string from = req.get_param_value("resourceVersion");
     s->initial = from.empty() || from == "0";
     s->from = s->initial ? rv_ : to_version(from);

@@ -49,6 +49,7 @@ struct Faults {
   int patch_5xx = 0;
   int patch_conflicts = 0;  // next N patches: another writer changes the cluster first (-> 409)
   int slow_requests = 0;    // next N non-watch requests wait `slow` before answering
+  bool hold_watches = false;  // new watches wait (before reading their version) until this is cleared
   std::chrono::milliseconds slow{0};
 };
 
@@ -105,6 +106,7 @@ class FakeApiServer {
   std::size_t count(const std::string& method, bool watches = false) const;
   std::size_t patches_applied() const { return patches_applied_; }
   std::size_t active_watches() const { return active_watches_; }
+  std::size_t held_watches() const { return held_watches_; }
 
  private:
   struct Event {
@@ -131,6 +133,7 @@ class FakeApiServer {
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> patches_applied_{0};
   std::atomic<std::size_t> active_watches_{0};
+  std::atomic<std::size_t> held_watches_{0};
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -32,7 +32,7 @@ TEST_CASE("plan: no taints list yet, or no spec at all") {
   CHECK(apply_cluster_taint_plan(c, plan_cluster_taint(c, pc))["spec"]["taints"] == json::array({kTaint}));
 }
 
-TEST_CASE("plan: marked by name from clusterNames; label value must be \"true\"") {
+TEST_CASE("plan: marked by name from clusterNames, and the label value must be true") {
   PureControl pc;
   pc.cluster_names = {"cell0"};
   CHECK(plan_cluster_taint(make_cluster("cell0"), pc).action == TaintAction::Add);
@@ -51,7 +51,7 @@ TEST_CASE("plan: an un-marked cluster loses every copy of the taint and nothing 
   CHECK(apply_cluster_taint_plan(c, plan)["spec"]["taints"] == json::array({kOther}));
 }
 
-TEST_CASE("plan: holding clusters need nothing; same key with another effect is not ours") {
+TEST_CASE("plan: holding clusters need nothing, and the same key with another effect is not ours") {
   const PureControl pc;
   CHECK(plan_cluster_taint(make_cluster("a", {{"cluster.ccos.io/pure-control", "true"}}, json::array({kTaint})), pc)
             .action == TaintAction::None);

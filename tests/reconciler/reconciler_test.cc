@@ -192,11 +192,15 @@ TEST_CASE("fault: 410 Gone after compaction, then a re-list") {
   Running r;
   r.put(r.server.create(make_cluster("a")));
   r.start();
-  r.server.compact();
+  // The watch ends as at its timeout; the next one waits while changes land and are compacted
+  // away, so it asks for a version the server no longer has.
+  r.server.arm([](testing::Faults& f) { f.hold_watches = true; });
+  r.server.end_watches(false);
+  REQUIRE(eventually([&] { return r.server.held_watches() == 1; }));
   r.put(r.server.create(make_cluster("b", kMarked)));
   r.put(r.server.update("a", [](json& c) { c["metadata"]["labels"] = kMarked; }));
-  r.server.compact();  // the events above are gone too: only a list can show them
-  r.server.end_watches(false);
+  r.server.compact();
+  r.server.arm([](testing::Faults& f) { f.hold_watches = false; });
   REQUIRE(eventually([&] { return r.settled(); }, 3s));
   CHECK(r.metrics.watch_restarts.value({"gone"}) >= 1);
   r.server.arm([](testing::Faults& f) { f.watch_gone = 1; });
