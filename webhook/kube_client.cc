@@ -216,6 +216,9 @@ ApiError transport_error(httplib::Error error, bool timed_out, const KubeConnect
                     fmt::format("{}: server certificate refused: {} (check certificate-authority of {})", c.server,
                                 last_verify_error, c.source)};
   }
+  if (error == httplib::Error::Connection) {
+    return ApiError{0, "Connection", c.server + ": cannot connect (refused, unreachable or no such host)"};
+  }
   if (error == httplib::Error::Read) {
     return ApiError{0, "Read", fmt::format("{}: connection lost or no data within the read timeout", c.server)};
   }

@@ -114,8 +114,12 @@ int check_serve_config(const ServeConfig& config) {
   }
   if (config.reconcile_taints()) {
     auto kube = resolve_kube_connection(config.kubeconfig.string(), config.kube_context, config.in_cluster);
-    if (!kube) fail(kube.error().message);
-    if (kube) std::printf("taint reconciler: %s (%s)\n", kube->server.c_str(), kube->source.c_str());
+    if (!kube) {
+      fail(kube.error().message);
+    } else {
+      std::printf("taint reconciler: %s (%s)\n", kube->server.c_str(), kube->source.c_str());
+      for (const auto& w : kube->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    }
   }
   auto registry = interp::load_registry(config.customizations);
   if (!registry) {
