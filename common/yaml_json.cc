@@ -173,7 +173,38 @@ void emit(YAML::Emitter& out, const json& v) {
 
 }  // namespace
 
+namespace {
+
+// yaml-cpp 0.7 (Debian 12) never returns from a document that starts with ',': it loops,
+// allocating, until the process runs out of memory. Such a document is invalid YAML anyway, so
+// refuse it before yaml-cpp sees it. Found by tests/fuzz/fuzz_customization.
+void refuse_yaml_cpp_hang(const std::string& text) {
+  bool document_start = true;
+  std::size_t line_no = 0, pos = 0;
+  while (pos <= text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + pos, end - pos);
+    ++line_no;
+    if (line.substr(0, 3) == "---") {
+      document_start = true;
+      line = line.substr(3);
+    }
+    const auto body = line.find_first_not_of(" \t\r");
+    if (document_start && body != std::string_view::npos && line[body] != '#' && line[body] != '%') {
+      if (line[body] == ',') {
+        throw YamlError("line " + std::to_string(line_no) + ": a document cannot start with ','");
+      }
+      document_start = false;
+    }
+    pos = end + 1;
+  }
+}
+
+}  // namespace
+
 std::vector<json> parse_yaml_documents(const std::string& text) {
+  refuse_yaml_cpp_hang(text);
   std::vector<json> docs;
   try {
     for (const auto& node : YAML::LoadAll(text)) {

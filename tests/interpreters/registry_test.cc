@@ -61,6 +61,10 @@ TEST_CASE("bad customization files are refused with a precise error", "[registry
     auto e = load_error("apiVersion: [unclosed\n");
     CHECK(e.find(".yaml: line") != std::string::npos);
   }
+  SECTION("a document starting with ',' is refused (yaml-cpp 0.7 would never return)") {
+    auto e = load_error("# comment\n---\n,apiVersion: v1\n");
+    CHECK(e.find("line 3: a document cannot start with ','") != std::string::npos);
+  }
   SECTION("another kind") {
     auto e = load_error("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
     CHECK(e.find("expected apiVersion config.karmada.io/v1alpha1, kind ResourceInterpreterCustomization, got v1, kind ConfigMap") !=
