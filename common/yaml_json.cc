@@ -231,6 +231,15 @@ std::vector<json> load_yaml_file(const std::filesystem::path& path) {
   }
 }
 
+json load_single_object(const std::filesystem::path& path) {
+  auto docs = load_yaml_file(path);
+  if (docs.size() != 1 || !docs[0].is_object()) {
+    throw YamlError(path.string() + ": expected exactly one object, found " + std::to_string(docs.size()) +
+                    " documents");
+  }
+  return std::move(docs[0]);
+}
+
 std::string to_yaml(const json& value) {
   YAML::Emitter out;
   out.SetIndent(2);

@@ -23,6 +23,9 @@ std::vector<nlohmann::json> parse_yaml_documents(const std::string& text);
 // The same for a file; the error names the file.
 std::vector<nlohmann::json> load_yaml_file(const std::filesystem::path& path);
 
+// The single object a YAML file holds; YamlError naming the file otherwise.
+nlohmann::json load_single_object(const std::filesystem::path& path);
+
 // Prints JSON as block YAML (for `interpret` output).
 std::string to_yaml(const nlohmann::json& value);
 

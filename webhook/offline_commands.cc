@@ -32,16 +32,11 @@ struct CommandError : std::runtime_error {
 };
 
 json load_single_object(const std::string& file) {
-  std::vector<json> docs;
   try {
-    docs = common::load_yaml_file(file);
+    return common::load_single_object(file);
   } catch (const common::YamlError& e) {
     throw CommandError(e.what());
   }
-  if (docs.size() != 1 || !docs[0].is_object()) {
-    throw CommandError(file + ": expected exactly one object, found " + std::to_string(docs.size()) + " documents");
-  }
-  return docs[0];
 }
 
 json load_status_items(const std::string& file) {

@@ -28,19 +28,16 @@ struct BadInput : std::runtime_error {
 };
 
 json load_object(const std::string& file) {
-  std::vector<json> docs;
+  json object;
   try {
-    docs = common::load_yaml_file(file);
+    object = common::load_single_object(file);
   } catch (const common::YamlError& e) {
     throw BadInput(e.what());
   }
-  if (docs.size() != 1 || !docs[0].is_object()) {
-    throw BadInput(file + ": expected exactly one object, found " + std::to_string(docs.size()) + " documents");
-  }
   for (const char* key : {"apiVersion", "kind"}) {
-    if (!docs[0].contains(key) || !docs[0][key].is_string()) throw BadInput(file + ": the object has no " + key);
+    if (!object.contains(key) || !object[key].is_string()) throw BadInput(file + ": the object has no " + key);
   }
-  return docs[0];
+  return object;
 }
 
 int run_review(const ReviewFlags& f) {
