@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "reference_examples.h"
+
 #include "interpreters/engine.h"
 #include "tests/webhook/test_server.h"
 #include "webhook/interpreter_codec.h"
@@ -80,25 +82,8 @@ spec:
         end
     )";
 
-json workload() {
-  return json::parse(R"({"apiVersion":"workload.example.io/v1alpha1","kind":"Workload",
-    "metadata":{"name":"nginx","namespace":"default"},
-    "spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"nginx","image":"nginx",
-      "envFrom":[{"configMapRef":{"name":"cm-a"}}]}]}}},"status":{"readyReplicas":1}})");
-}
-
-json review(const std::string& uid, const std::string& op, const json& object, std::int64_t replicas = 0) {
-  return json{{"apiVersion", "config.karmada.io/v1alpha1"},
-              {"kind", "ResourceInterpreterContext"},
-              {"request",
-               {{"uid", uid},
-                {"kind", {{"group", "workload.example.io"}, {"version", "v1alpha1"}, {"kind", "Workload"}}},
-                {"name", "nginx"},
-                {"namespace", "default"},
-                {"operation", op},
-                {"object", object},
-                {"replicas", replicas}}}};
-}
+using cell0::testing::review;
+using cell0::testing::workload;
 
 class WorkloadEngine {
  public:

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "reference_examples.h"
+
 using cell0::webhook::decode_interpreter_request;
 using cell0::webhook::encode_interpreter_failure;
 using cell0::webhook::encode_interpreter_response;
@@ -12,26 +14,8 @@ namespace interp = cell0::interp;
 
 namespace {
 
-// The reference's §1.5 object W.
-json workload() {
-  return json::parse(R"({"apiVersion":"workload.example.io/v1alpha1","kind":"Workload",
-    "metadata":{"name":"nginx","namespace":"default"},
-    "spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"nginx","image":"nginx",
-      "envFrom":[{"configMapRef":{"name":"cm-a"}}]}]}}},"status":{"readyReplicas":1}})");
-}
-
-json review(const std::string& uid, const std::string& op, const json& object, std::int64_t replicas = 0) {
-  return json{{"apiVersion", "config.karmada.io/v1alpha1"},
-              {"kind", "ResourceInterpreterContext"},
-              {"request",
-               {{"uid", uid},
-                {"kind", {{"group", "workload.example.io"}, {"version", "v1alpha1"}, {"kind", "Workload"}}},
-                {"name", "nginx"},
-                {"namespace", "default"},
-                {"operation", op},
-                {"object", object},
-                {"replicas", replicas}}}};
-}
+using cell0::testing::review;
+using cell0::testing::workload;
 
 InterpreterCall decode(const json& body) {
   auto decoded = decode_interpreter_request(body);

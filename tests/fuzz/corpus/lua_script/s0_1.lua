@@ -1,5 +1,0 @@
-function F(obj, desiredReplica)
-  obj.spec = obj.spec or {}
-  obj.spec.replicas = desiredReplica
-  return obj
-end

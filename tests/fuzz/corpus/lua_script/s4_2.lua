@@ -1,4 +1,0 @@
-function F(obj, desiredReplica)
-  obj.spec.replicas = desiredReplica
-  return obj
-end
