@@ -1,6 +1,8 @@
 #include "lua/sandbox.h"
 
 #include <atomic>
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -89,19 +91,48 @@ int go_tostring(lua_State* L) {
   return 1;
 }
 
-// string.format with gopher-lua's conversions: %d of 3.7 is "3", %s of a number uses tostring.
+// Go's %g with no width or precision: shortest digits, exponent form when the exponent is
+// below -4 or at least 6 (C's %g prints 6 significant digits instead).
+std::string go_shortest_g(double x, bool upper) {
+  if (!std::isfinite(x)) return go_lua_number_string(x);
+  char buf[64];
+  auto sci = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
+  std::string text(buf, sci.ptr);
+  const int exp = std::stoi(text.substr(text.find('e') + 1));
+  if (exp >= -4 && exp < 6) {
+    auto fixed = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed);
+    text.assign(buf, fixed.ptr);
+  }
+  if (upper) {
+    for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return text;
+}
+
+// string.format with gopher-lua's conversions: %d of 3.7 is "3", %s of a number uses tostring,
+// a bare %g is Go's shortest form.
 int go_format(lua_State* L) {
   const int top = lua_gettop(L);
   std::size_t len = 0;
   const char* fmt = luaL_checklstring(L, 1, &len);
+  std::string rewritten;  // the format with bare %g turned into %s, when there is one
   int arg = 1;
   for (std::size_t i = 0; i < len; ++i) {
     if (fmt[i] != '%') continue;
     if (++i < len && fmt[i] == '%') continue;
+    const std::size_t spec = i;
     while (i < len && std::string_view("-+ #0123456789.").find(fmt[i]) != std::string_view::npos) ++i;
     if (i >= len) break;
     ++arg;
     if (arg > top || lua_type(L, arg) != LUA_TNUMBER) continue;
+    if ((fmt[i] == 'g' || fmt[i] == 'G') && i == spec) {
+      if (rewritten.empty()) rewritten.assign(fmt, len);
+      rewritten[i] = 's';
+      const std::string text = go_shortest_g(lua_tonumber(L, arg), fmt[i] == 'G');
+      lua_pushlstring(L, text.data(), text.size());
+      lua_replace(L, arg);
+      continue;
+    }
     switch (fmt[i]) {
       case 'd':
       case 'i':
@@ -122,6 +153,10 @@ int go_format(lua_State* L) {
       default:
         break;
     }
+  }
+  if (!rewritten.empty()) {
+    lua_pushlstring(L, rewritten.data(), rewritten.size());
+    lua_replace(L, 1);
   }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);

@@ -160,6 +160,18 @@ TEST_CASE("numbers print as gopher-lua prints them", "[sandbox]") {
                                 "9.223372036854776e+18", "1e+20", "5", "5", "task-4", "1000000000000000"}));
 }
 
+TEST_CASE("string.format %g prints Go's shortest form; other specs stay C's", "[sandbox]") {
+  Vm vm(64u << 20);
+  auto r = run(vm, R"(function f()
+    return {string.format("%g", 1e6), string.format("%g", 0.1 + 0.2), string.format("%g", 3),
+            string.format("%g", 1e-5), string.format("%G", 1e20), string.format("%g|%d|%s", 123456, 7.9, 2.5),
+            string.format("%.3g", 3.14159), string.format("%8.2f", 2.5), string.format("%%g %g", 0.5)}
+  end)");
+  REQUIRE(r.outcome.status == CallStatus::Ok);
+  CHECK(r.value == json::array({"1e+06", "0.30000000000000004", "3", "1e-05", "1E+20", "123456|7|2.5", "3.14",
+                                "    2.50", "%g 0.5"}));
+}
+
 TEST_CASE("concatenating a non-string reports the script line", "[sandbox]") {
   Vm vm(64u << 20);
   auto r = run(vm, "function f()\n  local t = {}\n  return 'a' .. t.missing\nend");
