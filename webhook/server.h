@@ -78,7 +78,7 @@ class Server {
   void stop();
   bool stopping() const;
   // Re-reads --tls-cert/--tls-key; the next handshakes use the new pair, and a broken pair keeps
-  // the old one. (Watching the files for changes is not wired yet.)
+  // the old one. CertReloader (cert_reloader.h) calls it when the files change.
   certs::Result<certs::Done> reload_certificates();
 
  private:
