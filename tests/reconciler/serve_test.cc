@@ -11,6 +11,7 @@
 
 #include "tests/reconciler/fake_apiserver.h"
 #include "tests/reconciler/helpers.h"
+#include "tests/support/forked_serve.h"
 #include "webhook/serve_command.h"
 #include "webhook/serve_settings.h"
 
@@ -49,18 +50,7 @@ TEST_CASE("serve --kubeconfig keeps the taint, exports metrics and exits 0 on SI
   REQUIRE(config.ok());
   CHECK(config->reconcile_taints());
 
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) std::_Exit(run_serve(*config));
-  struct Reaper {
-    pid_t pid;
-    ~Reaper() {
-      if (::waitpid(pid, nullptr, WNOHANG) == 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-      }
-    }
-  } reaper{pid};
+  cell0::testing::ForkedServe serve(*config);
 
   const bool tainted = eventually([&] { return testing::has_taint(*server.cluster("cell0")); }, 10s);
   std::string metrics;
@@ -77,18 +67,16 @@ TEST_CASE("serve --kubeconfig keeps the taint, exports metrics and exits 0 on SI
       return metrics.find("cell0_taint_reconciler_cache_clusters 3") != std::string::npos;
     });
   }
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  const bool exited = eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 10s);
+  const auto status = serve.terminate(std::chrono::seconds(10));
   REQUIRE(tainted);
   CHECK_FALSE(testing::has_taint(*server.cluster("cellx")));
   CHECK(server.patches_applied() == 2);
   CHECK(metrics.find("cell0_taint_reconciler_patches_total{action=\"add\"} 2") != std::string::npos);
   CHECK(metrics.find("cell0_taint_reconciler_cache_clusters 3") != std::string::npos);
   CHECK(metrics.find("cell0_taint_reconciler_last_sync_timestamp_seconds") != std::string::npos);
-  CHECK(exited);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
 }
 
 TEST_CASE("serve settings: --kubeconfig, --context, --in-cluster") {

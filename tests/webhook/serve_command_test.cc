@@ -1,5 +1,6 @@
 // `serve` as a whole: --check-config, and a forked server that reloads customizations, keeps the
 // last good set and exits 0 on SIGTERM.
+#include "tests/support/forked_serve.h"
 #include "webhook/serve_command.h"
 
 #include <netinet/in.h>
@@ -140,19 +141,7 @@ TEST_CASE("serve reloads customizations, keeps the last good set and exits 0 on 
   auto config = resolve_settings(settings);
   REQUIRE(config.ok());
 
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) std::_Exit(run_serve(*config));
-  // Never leave the child behind, whatever fails below.
-  struct Reaper {
-    pid_t pid;
-    ~Reaper() {
-      if (::waitpid(pid, nullptr, WNOHANG) == 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-      }
-    }
-  } reaper{pid};
+  cell0::testing::ForkedServe serve(*config);
 
   const fs::path ca = tmp.path() / "state" / "ca.crt";
   auto client = [&] {
@@ -189,11 +178,9 @@ TEST_CASE("serve reloads customizations, keeps the last good set and exits 0 on 
     CHECK(metrics->body.find("cell0_customizations_ready 1") != std::string::npos);
     CHECK(metrics->body.find("cell0_lua_runs_total") != std::string::npos);
   }
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  const bool exited = eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 10);
+  const auto status = serve.terminate(std::chrono::seconds(10));
   REQUIRE(ok);
-  CHECK(exited);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
 }

@@ -1,0 +1,54 @@
+// `serve` run in a forked child for end-to-end tests; the child never outlives the test.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "webhook/serve_command.h"
+#include "webhook/serve_settings.h"
+
+namespace cell0::testing {
+
+class ForkedServe {
+ public:
+  explicit ForkedServe(const webhook::ServeConfig& config) : pid_(::fork()) {
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) std::_Exit(webhook::run_serve(config));
+  }
+  ~ForkedServe() {
+    if (!reaped_ && ::waitpid(pid_, nullptr, WNOHANG) == 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  ForkedServe(const ForkedServe&) = delete;
+  ForkedServe& operator=(const ForkedServe&) = delete;
+
+  // Sends SIGTERM and waits up to `limit`; the wait status once the child exited.
+  std::optional<int> terminate(std::chrono::milliseconds limit) {
+    ::kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped_ = true;
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return std::nullopt;
+  }
+
+ private:
+  pid_t pid_;
+  bool reaped_ = false;
+};
+
+}  // namespace cell0::testing
