@@ -27,12 +27,17 @@ struct CallContext {
   CallStatus failure = CallStatus::Runtime;
 };
 
+// Compiles the script's text and pushes the chunk.
+void load_chunk(lua_State* L, const Script& script) {
+  const std::string& src = script.runnable();
+  const std::string name = "=" + script.chunk_name();
+  if (luaL_loadbufferx(L, src.data(), src.size(), name.c_str(), "t") != LUA_OK) lua_error(L);
+}
+
 // Pushes the compiled chunk for the script, loading it on first use in this state.
 void push_chunk(lua_State* L, CallContext& ctx) {
-  const std::string name = "=" + ctx.script->chunk_name();
   if (!ctx.cache_chunks) {
-    const std::string& src = ctx.script->runnable();
-    if (luaL_loadbufferx(L, src.data(), src.size(), name.c_str(), "t") != LUA_OK) lua_error(L);
+    load_chunk(L, *ctx.script);
     return;
   }
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kChunksKey) != LUA_TTABLE ||
@@ -49,8 +54,7 @@ void push_chunk(lua_State* L, CallContext& ctx) {
     return;
   }
   lua_pop(L, 1);
-  const std::string& src = ctx.script->runnable();
-  if (luaL_loadbufferx(L, src.data(), src.size(), name.c_str(), "t") != LUA_OK) lua_error(L);
+  load_chunk(L, *ctx.script);
   lua_pushvalue(L, -1);
   lua_rawseti(L, -3, key);
   ++*ctx.cached_chunks;
