@@ -8,6 +8,7 @@
 #include <regex>
 #include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
@@ -175,38 +176,48 @@ void emit(YAML::Emitter& out, const json& v) {
 
 namespace {
 
-// yaml-cpp 0.7 (Debian 12) never returns from a document that starts with ',': it loops,
-// allocating, until the process runs out of memory. Such a document is invalid YAML anyway, so
-// refuse it before yaml-cpp sees it. Found by tests/fuzz/fuzz_customization.
+// yaml-cpp 0.7 (Debian 12) never returns from YAML::LoadAll when a token cannot start a node
+// where a document should begin, e.g. the ',' in `[a, b],`, `"a",` or a document that starts
+// with ',': each pass leaves the token where it is and yields another empty document, allocating
+// until the process runs out of memory. Such a text is invalid YAML, so a first pass drives the
+// parser with a handler that only watches documents begin, and refuses the text as soon as one
+// begins where the previous one did. Found by tests/fuzz/fuzz_customization.
+class ProgressWatch : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (mark.pos == last_start_) {
+      throw YamlError("line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1) +
+                      ": unexpected token where a document should begin");
+    }
+    last_start_ = mark.pos;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  int last_start_ = -1;
+};
+
 void refuse_yaml_cpp_hang(const std::string& text) {
-  bool document_start = true;
-  std::size_t line_no = 0, pos = 0;
-  while (pos <= text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + pos, end - pos);
-    ++line_no;
-    if (line.substr(0, 3) == "---") {
-      document_start = true;
-      line = line.substr(3);
-    }
-    const auto body = line.find_first_not_of(" \t\r");
-    if (document_start && body != std::string_view::npos && line[body] != '#' && line[body] != '%') {
-      if (line[body] == ',') {
-        throw YamlError("line " + std::to_string(line_no) + ": a document cannot start with ','");
-      }
-      document_start = false;
-    }
-    pos = end + 1;
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  ProgressWatch watch;
+  while (parser.HandleNextDocument(watch)) {
   }
 }
 
 }  // namespace
 
 std::vector<json> parse_yaml_documents(const std::string& text) {
-  refuse_yaml_cpp_hang(text);
   std::vector<json> docs;
   try {
+    refuse_yaml_cpp_hang(text);
     for (const auto& node : YAML::LoadAll(text)) {
       json doc = to_json(node, 0);
       if (!doc.is_null()) docs.push_back(std::move(doc));

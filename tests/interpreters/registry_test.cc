@@ -61,9 +61,16 @@ TEST_CASE("bad customization files are refused with a precise error", "[registry
     auto e = load_error("apiVersion: [unclosed\n");
     CHECK(e.find(".yaml: line") != std::string::npos);
   }
-  SECTION("a document starting with ',' is refused (yaml-cpp 0.7 would never return)") {
+  // yaml-cpp 0.7 alone would never return on these: each leaves a ',' where a document begins.
+  SECTION("a document starting with ',' is refused") {
     auto e = load_error("# comment\n---\n,apiVersion: v1\n");
-    CHECK(e.find("line 3: a document cannot start with ','") != std::string::npos);
+    CHECK(e.find("line 3, column 1: unexpected token where a document should begin") != std::string::npos);
+  }
+  SECTION("a flow collection or quoted scalar followed by ',' is refused") {
+    for (const char* text : {"[a, b],\n", "{a: b} ,\n", "\"a\",\n", "'a', b\n", "kind: x\n---\n[a]\n,\n"}) {
+      INFO(text);
+      CHECK(load_error(text).find("unexpected token where a document should begin") != std::string::npos);
+    }
   }
   SECTION("another kind") {
     auto e = load_error("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
