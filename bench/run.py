@@ -1,0 +1,535 @@
+#!/usr/bin/env python3
+"""The measuring half of bench/run (which installs and builds first); writes bench/RESULTS.md.
+
+1. In-process: bench_interpreter (Google Benchmark), cached vs re-parse, conversion vs Lua.
+2. Start to ready with 30 customizations, and idle RSS.
+3. Over HTTPS: wrk against `cell0-webhook serve` and against nginx serving a static answer of the
+   same size with the same certificate; RSS of serve sampled during its wrk runs.
+"""
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
+CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "2 16 64").split()]
+MIN_TIME = os.environ.get("BENCH_MIN_TIME", "0.5")
+CUSTOMIZATIONS = 30
+READY_STARTS = 5
+
+commands = []  # every measuring command line, for RESULTS.md
+
+
+def log(msg):
+    print(f"bench/run: {msg}", file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    commands.append(" ".join(shlex.quote(str(c)) for c in cmd))
+    return subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True, **kw)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def machine(root):
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    commit = subprocess.run(["git", "-C", root, "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "kernel": f"{platform.system()} {platform.release()}",
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. In-process
+
+
+def to_ns(value, unit):
+    return value * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[unit]
+
+
+def in_process(build, tmp):
+    out = os.path.join(tmp, "bench_interpreter.json")
+    run([os.path.join(build, "bench", "bench_interpreter"), f"--benchmark_min_time={MIN_TIME}",
+         f"--benchmark_out={out}", "--benchmark_out_format=json"])
+    with open(out) as f:
+        data = json.load(f)
+    times, bigo = {}, {}
+    for b in data["benchmarks"]:
+        name = b["name"]
+        if name.endswith("_BigO"):
+            bigo[name[:-5]] = (to_ns(b["real_coefficient"], b["time_unit"]), b.get("big_o", ""))
+        elif name.endswith("_RMS"):
+            bigo[name[:-4] + "_RMS"] = b["rms"]
+        elif b.get("run_type", "iteration") == "iteration":
+            if b.get("error_occurred"):
+                raise SystemExit(f"benchmark {name} failed: {b.get('error_message')}")
+            times[name] = to_ns(b["real_time"], b["time_unit"])
+    return times, bigo
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. serve: customizations, start to ready, RSS
+
+
+def generate_customizations(root, dest):
+    """30 distinct customizations from the bundled ones: the first copy of each keeps its target
+    kind (so the wrk requests find their rules), later copies target <Kind>Bench<i>."""
+    bundled = []
+    base = os.path.join(root, "interpreters", "customizations")
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if d != "testdata")
+        if "customizations.yaml" in filenames:
+            bundled.append(os.path.join(dirpath, "customizations.yaml"))
+    bundled.sort()
+    if not bundled:
+        raise SystemExit("no bundled customizations found")
+    os.makedirs(dest)
+    for i in range(CUSTOMIZATIONS):
+        with open(bundled[i % len(bundled)]) as f:
+            text = f.read()
+        text, n = re.subn(r"^(metadata:\n(?:  .*\n)*?  name: )(\S+)$", rf"\g<1>\g<2>-bench-{i}", text, count=1,
+                          flags=re.M)
+        if n != 1:
+            raise SystemExit(f"cannot rename {bundled[i % len(bundled)]}")
+        if i >= len(bundled):
+            text, n = re.subn(r"^(  target:\n(?:    .*\n)*?    kind: )(\S+)$", rf"\g<1>\g<2>Bench{i}", text,
+                              count=1, flags=re.M)
+            if n != 1:
+                raise SystemExit(f"cannot retarget {bundled[i % len(bundled)]}")
+        with open(os.path.join(dest, f"customization-{i:02d}.yaml"), "w") as f:
+            f.write(text)
+
+
+def https(port, method, path, body=None, timeout=5):
+    ctx = ssl._create_unverified_context()  # loopback only; the certificate is ours
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=timeout)
+    try:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Serve:
+    def __init__(self, binary, state, customizations, port):
+        self.cmd = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--state-dir", state,
+                    "--customizations", customizations, "--log-level", "warn"]
+        self.port = port
+        self.proc = None
+
+    def start(self):
+        """Starts serve; returns the seconds until /readyz answered 200."""
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = t0 + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"serve exited with {self.proc.returncode}: {self.proc.stderr.read().decode()}")
+            try:
+                status, _ = https(self.port, "GET", "/readyz", timeout=1)
+                if status == 200:
+                    return time.monotonic() - t0
+            except (OSError, http.client.HTTPException):
+                pass
+            time.sleep(0.0005)
+        raise SystemExit("serve did not get ready within 30 s")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. wrk
+
+
+def parse_wrk(text):
+    def latency(label):
+        m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+        if not m:
+            return None
+        return float(m.group(1)) * {"us": 1e-3, "ms": 1, "s": 1e3}[m.group(2)]
+
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.M)
+    reqs = re.search(r"^\s*(\d+) requests in", text, re.M)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    errors = re.search(r"Socket errors:(.*)$", text, re.M)
+    return {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "requests": int(reqs.group(1)) if reqs else 0,
+        "p50": latency("50"), "p90": latency("90"), "p99": latency("99"),
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "errors": errors.group(1).strip() if errors else "",
+    }
+
+
+def wrk(port, path, body_file, connections, root):
+    env = dict(os.environ, BENCH_BODY=body_file)
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{WRK_SECONDS}s", "--latency", "--timeout", "10s",
+           "-s", os.path.join(root, "bench", "post.lua"), f"https://127.0.0.1:{port}{path}"]
+    res = run(cmd, env=env)
+    commands[-1] = f"BENCH_BODY={shlex.quote(body_file)} " + commands[-1]
+    return parse_wrk(res.stdout)
+
+
+def nginx_conf(prefix, port, cert, key, answers):
+    def quoted(body):
+        text = body.decode()
+        if any(c in text for c in "'\\$"):
+            raise SystemExit("answer body has characters nginx would interpret")
+        return "'" + text + "'"
+
+    locations = "\n".join(
+        f"    location = {path} {{ default_type application/json; return 200 {quoted(body)}; }}"
+        for path, body in answers.items())
+    temp = os.path.join(prefix, "temp")
+    os.makedirs(temp, exist_ok=True)
+    return f"""# Generated by bench/run: a static answer per endpoint over TLS.
+worker_processes {os.cpu_count()};
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 300s;
+  client_max_body_size 8m;
+  client_body_buffer_size 64k;
+  client_body_temp_path {temp}/body;
+  proxy_temp_path {temp}/proxy;
+  fastcgi_temp_path {temp}/fastcgi;
+  uwsgi_temp_path {temp}/uwsgi;
+  scgi_temp_path {temp}/scgi;
+  server {{
+    listen 127.0.0.1:{port} ssl;
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+{locations}
+  }}
+}}
+"""
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.max_kib, self.stopping = pid, 0, threading.Event()
+
+    def run(self):
+        while not self.stopping.is_set():
+            try:
+                self.max_kib = max(self.max_kib, rss_kib(self.pid))
+            except OSError:
+                return
+            self.stopping.wait(0.1)
+
+    def stop(self):
+        self.stopping.set()
+        self.join()
+        return self.max_kib
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def fmt_ns(ns):
+    return f"{ns / 1000:.2f} µs" if ns >= 1000 else f"{ns:.0f} ns"
+
+
+def fmt_ms(ms):
+    return "n/a" if ms is None else f"{ms:.2f} ms"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    root, build = args.root, args.build
+    binary = os.path.join(build, "cell0-webhook")
+    m = machine(root)
+    load_before = load()
+    nginx_prefix = os.path.join(build, "bench-nginx")
+    tmp = tempfile.mkdtemp(prefix="cell0-bench-")
+    serve, nginx = None, None
+    try:
+        log("in-process benchmarks (Google Benchmark)")
+        times, bigo = in_process(build, tmp)
+
+        log(f"start to ready with {CUSTOMIZATIONS} customizations")
+        custom = os.path.join(tmp, "customizations")
+        generate_customizations(root, custom)
+        state = os.path.join(tmp, "state")
+        port = free_port()
+        serve = Serve(binary, state, custom, port)
+        commands.append(" ".join(shlex.quote(c) for c in serve.cmd) + "   # then GET /readyz until 200")
+        cold = serve.start()  # generates the serving certificate in the state dir
+        serve.stop()
+        warm = []
+        for _ in range(READY_STARTS):
+            warm.append(serve.start())
+            if len(warm) < READY_STARTS:
+                serve.stop()
+        time.sleep(1)
+        rss_idle = rss_kib(serve.proc.pid)
+
+        bodies = {"/interpreter": os.path.join(root, "bench", "requests", "interpreter-replica.json"),
+                  "/mutate": os.path.join(root, "bench", "requests", "mutate-pp.json")}
+        answers = {}
+        for path, file in bodies.items():
+            with open(file, "rb") as f:
+                status, answer = https(port, "POST", path, f.read())
+            if status != 200 or b'"allowed":true' not in answer and b'"successful":true' not in answer:
+                raise SystemExit(f"{path} answered {status}: {answer[:300]!r}")
+            answers[path] = answer
+
+        log("wrk against serve")
+        results = {}
+        sampler = RssSampler(serve.proc.pid)
+        sampler.start()
+        for path, file in bodies.items():
+            for c in CONNECTIONS:
+                results[("serve", path, c)] = wrk(port, path, file, c, root)
+        rss_load = sampler.stop()
+        serve_threads = len(os.listdir(f"/proc/{serve.proc.pid}/task"))
+
+        log("wrk against nginx")
+        shutil.rmtree(nginx_prefix, ignore_errors=True)
+        os.makedirs(nginx_prefix)
+        nport = free_port()
+        conf = os.path.join(nginx_prefix, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(nginx_conf(nginx_prefix, nport, os.path.join(state, "tls.crt"), os.path.join(state, "tls.key"),
+                               answers))
+        ncmd = ["nginx", "-p", nginx_prefix, "-e", os.path.join(nginx_prefix, "error.log"), "-c", conf]
+        commands.append(" ".join(ncmd))
+        nginx = subprocess.Popen(ncmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(200):
+            try:
+                if https(nport, "POST", "/interpreter", b"{}")[0] == 200:
+                    break
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.05)
+        else:
+            raise SystemExit("nginx did not start: " + open(os.path.join(nginx_prefix, "error.log")).read())
+        for path, file in bodies.items():
+            got = https(nport, "POST", path, open(file, "rb").read())[1]
+            if len(got) != len(answers[path]):
+                raise SystemExit(f"nginx answer for {path} has {len(got)} bytes, serve's {len(answers[path])}")
+            for c in CONNECTIONS:
+                results[("nginx", path, c)] = wrk(nport, path, file, c, root)
+    finally:
+        if serve:
+            serve.stop()
+        if nginx and nginx.poll() is None:
+            nginx.send_signal(signal.SIGQUIT)
+            try:
+                nginx.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                nginx.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    load_after = load()
+
+    write(args.out, m, load_before, load_after, times, bigo, cold, warm, rss_idle, rss_load, serve_threads,
+          answers, results)
+    log(f"wrote {args.out}")
+
+
+def write(out, m, load_before, load_after, times, bigo, cold, warm, rss_idle, rss_load, serve_threads, answers,
+          results):
+    L = []
+    add = L.append
+    add("# Benchmark results")
+    add("")
+    add("Written by `bench/run` (Release build in `build-bench/`). Re-run it to refresh this file; figures")
+    add("from a machine that is busy with other work are noisy, so the load average is recorded.")
+    add("")
+    add("| | |")
+    add("|---|---|")
+    add(f"| CPU | {m['cpu']} |")
+    add(f"| cores | {m['cores']} |")
+    add(f"| kernel | {m['kernel']} |")
+    add(f"| date | {m['date']} |")
+    add(f"| commit | {m['commit']} |")
+    add(f"| load average (1/5/15 min) | before: {load_before}; after: {load_after} |")
+    add(f"| wrk run length | {WRK_SECONDS} s, 2 threads, connections {', '.join(map(str, CONNECTIONS))} |")
+    add("")
+
+    add("## 1. In-process (Google Benchmark, wall time per call)")
+    add("")
+    add("Conversion = the call's arguments pushed into Lua (JSON → Lua) plus the rule's result encoded")
+    add("back (Lua → JSON, empty-table repair), measured on its own; Lua = total − conversion (running the")
+    add("chunk in a fresh environment, the rule itself, typing the result). Re-parse = the same call with")
+    add("`cache_scripts=false`, which compiles the script text on every call as Karmada does.")
+    add("")
+    add("| operation | total | conversion | Lua | re-parse mode | re-parse / cached |")
+    add("|---|---:|---:|---:|---:|---:|")
+    rows = [("InterpretHealth (CloneSet)", "InterpretHealth_CloneSet"),
+            ("InterpretReplica (CloneSet, `kube.accuratePodRequirements`)", "InterpretReplica_CloneSet"),
+            ("ReflectStatus (CloneSet)", "ReflectStatus_CloneSet"),
+            ("Retain (Workload)", "Retain_Workload"),
+            ("GetComponents (Workload)", "GetComponents_Workload")]
+    for label, key in rows:
+        total = times.get(f"BM_{key}")
+        conv = times.get(f"BM_Conversion_{key}")
+        reparse = times.get(f"BM_{key}_Reparse")
+        add(f"| {label} | {fmt_ns(total)} | {fmt_ns(conv)} | {fmt_ns(total - conv)} | {fmt_ns(reparse)} | "
+            f"{reparse / total:.1f}× |")
+    add("")
+    add("AggregateStatus (CloneSet) by number of status items:")
+    add("")
+    add("| items | total | conversion | Lua | per item |")
+    add("|---:|---:|---:|---:|---:|")
+    for n in (1, 10, 100, 1000):
+        total = times[f"BM_AggregateStatus_CloneSet/{n}"]
+        conv = times[f"BM_Conversion_AggregateStatus_CloneSet/{n}"]
+        add(f"| {n} | {fmt_ns(total)} | {fmt_ns(conv)} | {fmt_ns(total - conv)} | {fmt_ns(total / n)} |")
+    coef = bigo.get("BM_AggregateStatus_CloneSet")
+    rms = bigo.get("BM_AggregateStatus_CloneSet_RMS")
+    t100, t1000 = times["BM_AggregateStatus_CloneSet/100"], times["BM_AggregateStatus_CloneSet/1000"]
+    add("")
+    if coef:
+        add(f"Google Benchmark's fit: {fmt_ns(coef[0])} × N ({coef[1]}), RMS {rms:.0%}; time(1000) / time(100) = "
+            f"{t1000 / t100:.1f}.")
+    add("")
+
+    add("## 2. Over HTTPS (wrk against `serve` and against nginx)")
+    add("")
+    add("`/interpreter`: InterpretReplica of the example Workload (`bench/requests/interpreter-replica.json`,")
+    add("rule with `kube.accuratePodRequirements`). `/mutate`: CREATE of a whitelisted PropagationPolicy")
+    add("(`bench/requests/mutate-pp.json`, answered with a JSONPatch). nginx answers each path with serve's")
+    add(f"answer as a static body (`return 200`), same certificate, {os.cpu_count()} worker processes,")
+    add("`keepalive_requests 1000000`. serve runs with its defaults "
+        f"({serve_threads} threads in the process during the runs).")
+    add("")
+    add("| endpoint | conns | serve req/s | p50 | p90 | p99 | nginx req/s | p50 | p90 | p99 | serve / nginx |")
+    add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    problems = []
+    for path in answers:
+        for c in CONNECTIONS:
+            s, n = results[("serve", path, c)], results[("nginx", path, c)]
+            ratio = s["rps"] / n["rps"] if n["rps"] else 0
+            add(f"| `{path}` ({len(answers[path])} B answer) | {c} | {s['rps']:.0f} | {fmt_ms(s['p50'])} | "
+                f"{fmt_ms(s['p90'])} | {fmt_ms(s['p99'])} | {n['rps']:.0f} | {fmt_ms(n['p50'])} | "
+                f"{fmt_ms(n['p90'])} | {fmt_ms(n['p99'])} | {ratio:.2f} |")
+            for who, r in (("serve", s), ("nginx", n)):
+                if r["non2xx"] or r["errors"]:
+                    problems.append(f"{who} {path} c={c}: {r['non2xx']} non-2xx, socket errors: {r['errors'] or 'none'}")
+    add("")
+    if problems:
+        add("Errors reported by wrk: " + "; ".join(problems) + ".")
+        add("")
+
+    add("## 3. Start to ready, memory")
+    add("")
+    add(f"`serve` with {CUSTOMIZATIONS} generated customizations (the 5 bundled ones, and copies targeting other")
+    add("kinds), from process start to the first `GET /readyz` answering 200 (polled every 0.5 ms).")
+    add("")
+    add("| | |")
+    add("|---|---|")
+    add(f"| first start (generates the serving certificate) | {cold * 1000:.1f} ms |")
+    add(f"| later starts ({len(warm)}; min / median / max) | {min(warm) * 1000:.1f} / "
+        f"{statistics.median(warm) * 1000:.1f} / {max(warm) * 1000:.1f} ms |")
+    add(f"| RSS idle (VmRSS, 1 s after ready) | {rss_idle / 1024:.1f} MiB |")
+    add(f"| RSS under load (max VmRSS during the wrk runs) | {rss_load / 1024:.1f} MiB |")
+    add("")
+
+    add("## Commands")
+    add("")
+    add("```")
+    L.extend(commands)
+    add("```")
+    add("")
+
+    # Targets
+    health = times["BM_InterpretHealth_CloneSet"]
+    ratios = {key: times[f"BM_{key}_Reparse"] / times[f"BM_{key}"] for _, key in rows}
+    interp_ratio = min(results[("serve", "/interpreter", c)]["rps"] / results[("nginx", "/interpreter", c)]["rps"]
+                       for c in CONNECTIONS if results[("nginx", "/interpreter", c)]["rps"])
+    p99_16 = results.get(("serve", "/interpreter", 16), {}).get("p99")
+    agg = times["BM_AggregateStatus_CloneSet/1000"]
+    ready = statistics.median(warm) * 1000
+    targets = [
+        ("/interpreter throughput ≥ 0.5× nginx static TLS", f"{interp_ratio:.2f}× (lowest over {CONNECTIONS})",
+         interp_ratio >= 0.5),
+        ("/interpreter p99 ≤ 5 ms at 16 connections", fmt_ms(p99_16), p99_16 is not None and p99_16 <= 5),
+        ("InterpretHealth on a CloneSet ≤ 5 µs incl. conversion", fmt_ns(health), health <= 5000),
+        ("re-parse mode ≥ 20× slower", f"{min(ratios.values()):.1f}×–{max(ratios.values()):.1f}×",
+         min(ratios.values()) >= 20),
+        ("AggregateStatus linear, 1000 items ≤ 2 ms", f"{agg / 1e6:.2f} ms; t(1000)/t(100) = {t1000 / t100:.1f}",
+         agg <= 2e6),
+        (f"ready ≤ 100 ms with {CUSTOMIZATIONS} customizations", f"{ready:.1f} ms (median)", ready <= 100),
+        ("RSS ≤ 50 MB under load", f"{rss_load / 1024:.1f} MiB", rss_load * 1024 <= 50e6),
+    ]
+    add("## Targets")
+    add("")
+    add("| target | measured | |")
+    add("|---|---|---|")
+    for name, measured, ok in targets:
+        add(f"| {name} | {measured} | {'met' if ok else 'missed'} |")
+    add("")
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "NOTES.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            L.append(f.read().rstrip("\n"))
+        add("")
+    with open(out, "w") as f:
+        f.write("\n".join(L))
+
+
+if __name__ == "__main__":
+    main()
