@@ -27,7 +27,18 @@ std::string type_name(const json& v) {
   return "null";
 }
 
-std::string join(const std::string& parent, const std::string& key) { return parent.empty() ? key : parent + "." + key; }
+// A key as it appears in an error: quoted and escaped when it holds control characters, so a NUL
+// cannot cut the message short (what() is a C string) and the log line stays one line.
+std::string printable_key(const std::string& key) {
+  for (unsigned char c : key) {
+    if (c < 0x20 || c == 0x7f) return json(key).dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  return key;
+}
+
+std::string join(const std::string& parent, const std::string& key) {
+  return parent.empty() ? printable_key(key) : parent + "." + printable_key(key);
+}
 
 // A mapping whose keys must all be known. null counts as an empty mapping (a YAML key with no value).
 const json& mapping(const json& value, const std::string& path, std::set<std::string> known) {

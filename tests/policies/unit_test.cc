@@ -108,6 +108,9 @@ TEST_CASE("policy file: defaults, partial files, errors naming the field", "[pol
     CHECK(error(R"({"anydoor": {"minZones": 0}})") == "anydoor.minZones: must be between 1 and 16, got 0");
     CHECK(error(R"({"anydoor": []})") == "anydoor: must be a mapping, got a list");
     CHECK(error(R"([1])") == "policy: must be a mapping, got a list");
+    // Found by fuzz_admission_review: a NUL in a key used to cut the message to nothing.
+    const std::string nul_key = error("{\"\\u0000k\": 1}");
+    CHECK(nul_key.starts_with("\"\\u0000k\": unknown field"));
   }
   SECTION("file errors name the file; several documents are refused") {
     TempDir dir;
