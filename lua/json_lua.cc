@@ -133,10 +133,14 @@ std::string coerce_utf8(const char* s, std::size_t n) {
 
 class Encoder {
  public:
-  Encoder(lua_State* L, int max_depth) : L_(L), max_depth_(max_depth) {}
+  Encoder(lua_State* L, int max_depth, std::size_t max_bytes)
+      : L_(L), max_depth_(max_depth), max_bytes_(max_bytes) {}
 
   json encode(int index, int depth) {
     index = lua_absindex(L_, index);
+    // Every value costs at least a separator; strings their length and quotes, other scalars
+    // a few bytes. Counted before anything is copied, so an oversized result fails early.
+    charge(lua_type(L_, index) == LUA_TSTRING ? lua_rawlen(L_, index) + 3 : 8);
     switch (lua_type(L_, index)) {
       case LUA_TNIL:
         return nullptr;
@@ -228,14 +232,26 @@ class Encoder {
     while (lua_next(L_, index) != 0) {
       std::size_t n = 0;
       const char* k = lua_tolstring(L_, -2, &n);  // keys are strings: no conversion in place
+      charge(n + 3);
       obj[coerce_utf8(k, n)] = encode(-1, depth + 1);
       lua_pop(L_, 1);
     }
     return obj;
   }
 
+  void charge(std::size_t bytes) {
+    bytes_ += bytes;
+    if (bytes_ > max_bytes_) {
+      const bool mib = max_bytes_ % (1u << 20) == 0;
+      throw ConversionError("the value is larger than " + std::to_string(mib ? max_bytes_ >> 20 : max_bytes_) +
+                            (mib ? " MiB" : " bytes") + " as JSON");
+    }
+  }
+
   lua_State* L_;
   int max_depth_;
+  std::size_t max_bytes_;
+  std::size_t bytes_ = 0;
   std::unordered_set<const void*> visited_;
 };
 
@@ -350,8 +366,8 @@ void push_json(lua_State* L, const nlohmann::json& value, int max_depth) {
   push_value(L, value, 0, max_depth);
 }
 
-nlohmann::json to_json(lua_State* L, int index, int max_depth) {
-  Encoder enc(L, max_depth);
+nlohmann::json to_json(lua_State* L, int index, int max_depth, std::size_t max_bytes) {
+  Encoder enc(L, max_depth, max_bytes);
   return enc.encode(index, 0);
 }
 

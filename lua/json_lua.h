@@ -11,6 +11,7 @@
 // Go's encoder does it.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -21,6 +22,10 @@
 namespace cell0::lua {
 
 inline constexpr int kDefaultMaxDepth = 256;
+// Bound on the JSON text a Lua value may encode to. One string can be referenced from many
+// table slots, so a value that is small in Lua could otherwise expand without limit (a 1 MiB
+// string in 100000 slots is 100 GB of JSON).
+inline constexpr std::size_t kDefaultMaxEncodedBytes = 64u << 20;
 
 class ConversionError : public std::runtime_error {
  public:
@@ -31,8 +36,10 @@ class ConversionError : public std::runtime_error {
 void push_json(lua_State* L, const nlohmann::json& value, int max_depth = kDefaultMaxDepth);
 
 // Encodes the Lua value at `index` as gopher-json would. Throws ConversionError with the
-// gopher-json message ("cannot encode sparse array", ...).
-nlohmann::json to_json(lua_State* L, int index, int max_depth = kDefaultMaxDepth);
+// gopher-json message ("cannot encode sparse array", ...), or when the JSON text would be
+// larger than max_bytes (counted approximately: strings, keys, quotes and separators).
+nlohmann::json to_json(lua_State* L, int index, int max_depth = kDefaultMaxDepth,
+                       std::size_t max_bytes = kDefaultMaxEncodedBytes);
 
 // The bytes Go's encoding/json produces for `value`: compact, keys sorted, HTML characters
 // escaped, float64 numbers in Go's format.

@@ -281,11 +281,23 @@ int environment_index(lua_State* L) {
     return 1;
   }
   lua_pop(L, 1);
-  // A library: give this call its own shallow copy.
+  // A library: give this call its own copy, tables inside it (package.loaded, package.preload)
+  // copied too, so nothing a script stores there is seen by a later call on this state.
   const int lib = lua_gettop(L);
   lua_createtable(L, 0, 32);
   lua_pushnil(L);
   while (lua_next(L, lib) != 0) {
+    if (lua_type(L, -1) == LUA_TTABLE) {
+      const int inner = lua_gettop(L);
+      lua_newtable(L);
+      lua_pushnil(L);
+      while (lua_next(L, inner) != 0) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+      }
+      lua_replace(L, inner);
+    }
     lua_pushvalue(L, -2);
     lua_insert(L, -2);
     lua_rawset(L, -4);
@@ -359,6 +371,33 @@ int table_maxn(lua_State* L) {
   return 1;
 }
 
+// table.move with the deadline checked as it goes. The library's own loop runs in C without
+// executing a Lua instruction, so the budget hook never saw `table.move({}, 1, 2^62, 1, {})`
+// and the worker ran for hours. Same arguments, checks and copy order as the manual's.
+int table_move(lua_State* L) {
+  const lua_Integer from = luaL_checkinteger(L, 2);
+  const lua_Integer last = luaL_checkinteger(L, 3);
+  const lua_Integer to = luaL_checkinteger(L, 4);
+  const int dest = lua_isnoneornil(L, 5) ? 1 : 5;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, dest, LUA_TTABLE);
+  if (last >= from) {
+    luaL_argcheck(L, from > 0 || last < LUA_MAXINTEGER + from, 3, "too many elements to move");
+    const lua_Integer count = last - from + 1;
+    luaL_argcheck(L, to <= LUA_MAXINTEGER - count + 1, 4, "destination wrap around");
+    // Copying upwards inside one table must start from the end, or it reads what it wrote.
+    const bool ascending = to > last || to <= from || (dest != 1 && !lua_rawequal(L, 1, dest));
+    for (lua_Integer done = 0; done < count; ++done) {
+      if ((done & 0xfff) == 0xfff) check_budget(L);
+      const lua_Integer i = ascending ? done : count - 1 - done;
+      lua_geti(L, 1, from + i);
+      lua_seti(L, dest, to + i);
+    }
+  }
+  lua_pushvalue(L, dest);
+  return 1;
+}
+
 }  // namespace
 
 void set_print_sink(PrintSink sink) { g_print_sink.store(sink, std::memory_order_relaxed); }
@@ -405,7 +444,9 @@ void install_sandbox(lua_State* L) {
   open_library(L, LUA_TABLIBNAME, luaopen_table);
   const int tab = lua_gettop(L);
   lua_newtable(L);
-  copy_fields(L, tab, tab + 1, {"concat", "insert", "remove", "sort", "unpack", "pack", "move"});
+  copy_fields(L, tab, tab + 1, {"concat", "insert", "remove", "sort", "unpack", "pack"});
+  lua_pushcfunction(L, table_move);
+  lua_setfield(L, -2, "move");
   lua_getfield(L, tab, "unpack");
   lua_setfield(L, base, "unpack");
   lua_pushcfunction(L, table_getn);
