@@ -189,13 +189,27 @@ int run_serve(const ServeConfig& config) {
   options.key_file = files->second;
   options.client_ca_file = config.client_ca;
   options.threads = config.threads;
+  options.read_timeout = config.read_timeout;
+  options.write_timeout = config.write_timeout;
+  options.header_timeout = config.header_timeout;
+  options.body_timeout = config.body_timeout;
+  options.keep_alive_timeout = config.idle_timeout;
+  options.max_header_bytes = config.max_header_bytes;
+  options.max_connections = config.max_connections;
+  options.max_body_bytes = config.max_request_bytes;
   Server server(options, metrics);
   // Made before bind(), so a change while the server reads the files still counts as one.
   CertReloader cert_reloader(files->first, files->second, [&server] { return server.reload_certificates(); },
                              registry);
-  server.add_json_endpoint("/interpreter", interpreter_endpoint(engine));
-  server.add_json_endpoint("/mutate", mutate_endpoint([&policy] { return policy.current(); }));
-  server.add_json_endpoint("/validate", validate_endpoint([&policy] { return policy.current(); }));
+  JsonEndpoint interpreter = interpreter_endpoint(engine);
+  interpreter.max_body_bytes = config.max_request_bytes;
+  JsonEndpoint mutate = mutate_endpoint([&policy] { return policy.current(); });
+  mutate.max_body_bytes = config.max_admission_bytes;
+  JsonEndpoint validate = validate_endpoint([&policy] { return policy.current(); });
+  validate.max_body_bytes = config.max_admission_bytes;
+  server.add_json_endpoint("/interpreter", std::move(interpreter));
+  server.add_json_endpoint("/mutate", std::move(mutate));
+  server.add_json_endpoint("/validate", std::move(validate));
   server.set_readiness_probe([&reloader, &policy, &policy_reloader] {
     Readiness r = reloader.readiness();
     const ReloadStatus p = policy_reloader.status();
@@ -269,7 +283,21 @@ void add_serve_command(CLI::App& app) {
                   "default: the bundled interpreters/customizations)");
   cmd->add_option("--policy", s.policy, "Admission policy file (YAML, kind WebhookPolicy; reloaded on change; default: the built-in policy)");
   cmd->add_option("--config", s.config, "The same settings as YAML; flags override it");
-  cmd->add_option("--threads", s.threads, "Worker threads (0: hardware concurrency, at least 4)")->capture_default_str();
+  cmd->add_option("--threads", s.threads, "Worker threads (0: 4 x hardware concurrency, at least 16)")->capture_default_str();
+  cmd->add_option("--read-timeout", s.read_timeout, "Limit of one socket read")->capture_default_str();
+  cmd->add_option("--write-timeout", s.write_timeout, "Limit of one socket write")->capture_default_str();
+  cmd->add_option("--header-timeout", s.header_timeout,
+                  "TLS handshake and request headers must be complete within this")->capture_default_str();
+  cmd->add_option("--body-timeout", s.body_timeout, "The whole request body must arrive within this")->capture_default_str();
+  cmd->add_option("--idle-timeout", s.idle_timeout, "Close keep-alive connections idle this long (whole seconds)")
+      ->capture_default_str();
+  cmd->add_option("--max-header-bytes", s.max_header_bytes, "Bytes a request may send before its headers end")
+      ->capture_default_str();
+  cmd->add_option("--max-request-bytes", s.max_request_bytes, "Largest /interpreter body (413 above)")->capture_default_str();
+  cmd->add_option("--max-admission-bytes", s.max_admission_bytes, "Largest /mutate and /validate body (413 above)")
+      ->capture_default_str();
+  cmd->add_option("--max-connections", s.max_connections,
+                  "Connections served plus waiting; more are closed at once (0: no cap)")->capture_default_str();
   cmd->add_option("--shutdown-grace", s.shutdown_grace, "Time to finish requests after SIGTERM")->capture_default_str();
   cmd->add_option("--lua-timeout", s.lua_timeout, "Deadline of one Lua rule run")->capture_default_str();
   cmd->add_option("--lua-memory", s.lua_memory, "Memory limit of one Lua state")->capture_default_str();

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -128,6 +129,15 @@ interp::Result<bool> apply_config_file(const fs::path& file, ServeSettings& s, c
       {"shutdowngrace", text(s.shutdown_grace)},
       {"luatimeout", text(s.lua_timeout)},
       {"luamemory", text(s.lua_memory)},
+      {"readtimeout", text(s.read_timeout)},
+      {"writetimeout", text(s.write_timeout)},
+      {"headertimeout", text(s.header_timeout)},
+      {"bodytimeout", text(s.body_timeout)},
+      {"idletimeout", text(s.idle_timeout)},
+      {"maxheaderbytes", text(s.max_header_bytes)},
+      {"maxrequestbytes", text(s.max_request_bytes)},
+      {"maxadmissionbytes", text(s.max_admission_bytes)},
+      {"maxconnections", [&s](const YAML::Node& n, const std::string&) { s.max_connections = n.as<std::size_t>(); }},
       {"loglevel", text(s.log_level)},
       {"kubeconfig", text(s.kubeconfig)},
       {"context", text(s.context)},
@@ -211,6 +221,38 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
     return config_error("--lua-memory: " + (memory ? std::string("at least 1Mi") : memory.error().message));
   }
   c.lua_memory = *memory;
+  // Client limits: positive durations up to an hour, sizes within sane bounds.
+  for (const auto& [flag, text, field] :
+       {std::tuple{"--read-timeout", &s.read_timeout, &c.read_timeout}, {"--write-timeout", &s.write_timeout, &c.write_timeout},
+        {"--header-timeout", &s.header_timeout, &c.header_timeout}, {"--body-timeout", &s.body_timeout, &c.body_timeout},
+        {"--idle-timeout", &s.idle_timeout, &c.idle_timeout}}) {
+    auto d = parse_duration(*text);
+    if (!d) return config_error(std::string(flag) + ": " + d.error().message);
+    if (d->count() <= 0 || *d > std::chrono::hours(1)) {
+      return config_error(fmt::format("{}: must be more than 0 and at most 1h, got \"{}\"", flag, *text));
+    }
+    *field = *d;
+  }
+  struct SizeLimit {
+    const char* flag;
+    const std::string* text;
+    std::size_t* field;
+    std::size_t min;
+    const char* min_text;
+  };
+  for (const SizeLimit& l : {SizeLimit{"--max-header-bytes", &s.max_header_bytes, &c.max_header_bytes, 32u << 10, "32Ki"},
+                             SizeLimit{"--max-request-bytes", &s.max_request_bytes, &c.max_request_bytes, 1u << 10, "1Ki"},
+                             SizeLimit{"--max-admission-bytes", &s.max_admission_bytes, &c.max_admission_bytes, 1u << 10,
+                                       "1Ki"}}) {
+    auto n = parse_byte_size(*l.text);
+    if (!n) return config_error(std::string(l.flag) + ": " + n.error().message);
+    if (*n < l.min || *n > (1u << 30)) {
+      return config_error(fmt::format("{}: must be between {} and 1Gi, got \"{}\"", l.flag, l.min_text, *l.text));
+    }
+    *l.field = *n;
+  }
+  if (s.max_connections > 1000000) return config_error("--max-connections: at most 1000000 (0: no cap)");
+  c.max_connections = s.max_connections;
   auto level = parse_log_level(s.log_level);
   if (!level) return config_error("--log-level: unknown level \"" + s.log_level + "\" (trace, debug, info, warn, error)");
   c.log_level = *level;

@@ -6,7 +6,28 @@
 // 127.0.0.1 and every --tls-san; --customizations: the bundled interpreters/customizations
 // (<exe dir>/../interpreters/customizations, <exe dir>/../share/cell0-webhook/customizations,
 // then the source tree the binary was built from); --shutdown-grace 10s; --lua-timeout 1s;
-// --lua-memory 64Mi; --threads 0 (hardware concurrency, at least 4); --log-level info.
+// --lua-memory 64Mi; --threads 0 (4 x hardware concurrency, at least 16); --log-level info.
+//
+// Limits on clients (README "Limits"; the webhook sits on the apiserver's write path with
+// failurePolicy Fail, so no client may be able to stop it serving):
+//   --read-timeout 10s, --write-timeout 10s: one socket read or write; a peer that stops
+//     mid-request is dropped after this.
+//   --header-timeout 10s: the TLS handshake and the first request's headers must be complete
+//     within this of a worker picking the connection up, a later request's headers within this
+//     of its first byte (slowloris: bytes trickled within --read-timeout).
+//   --body-timeout 30s: the whole request body (the apiserver gives a webhook call 30s at most).
+//   --idle-timeout 5s: a keep-alive connection idle between requests is closed (the apiserver
+//     reconnects). Whole seconds, rounded up. Writing a response plus the idle wait are also
+//     capped at --idle-timeout + --header-timeout.
+//   --max-header-bytes 64Ki: TLS bytes a request may send before its headers are complete
+//     (httplib alone bounds single lines to 8 KiB but neither their number nor a line before
+//     its end). At least 32Ki: one TLS record may carry the start of the body too.
+//   --max-request-bytes 3Mi: /interpreter body (the apiserver's own request limit is 3 MiB);
+//     --max-admission-bytes 8Mi: /mutate and /validate bodies (an AdmissionReview carries the
+//     object and its old version). Larger bodies get 413 with a JSON error.
+//   --max-connections 1000: connections being served plus waiting for a worker; more are
+//     closed at once (keep it below the open-files limit). 0: no cap. When every worker is busy
+//     and connections wait, idle keep-alive connections are closed first, oldest first.
 //
 // Config file keys are the flag names without dashes, in any case: `listen`, `tls-cert` or
 // `tlsCert`, `customizations` (a list), ... Unknown keys are errors.
@@ -40,6 +61,15 @@ struct ServeSettings {
   std::string shutdown_grace = "10s";
   std::string lua_timeout = "1s";
   std::string lua_memory = "64Mi";
+  std::string read_timeout = "10s";
+  std::string write_timeout = "10s";
+  std::string header_timeout = "10s";
+  std::string body_timeout = "30s";
+  std::string idle_timeout = "5s";
+  std::string max_header_bytes = "64Ki";
+  std::string max_request_bytes = "3Mi";
+  std::string max_admission_bytes = "8Mi";
+  std::size_t max_connections = 1000;
   std::string log_level = "info";
   bool check_config = false;
   std::string kubeconfig;  // the pure-control taint reconciler runs when this or in_cluster is set
@@ -61,6 +91,15 @@ struct ServeConfig {
   std::chrono::milliseconds shutdown_grace{10000};
   std::chrono::milliseconds lua_timeout{1000};
   std::size_t lua_memory = 64u << 20;
+  std::chrono::milliseconds read_timeout{10000};
+  std::chrono::milliseconds write_timeout{10000};
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{30000};
+  std::chrono::milliseconds idle_timeout{5000};
+  std::size_t max_header_bytes = 64u << 10;
+  std::size_t max_request_bytes = 3u << 20;
+  std::size_t max_admission_bytes = 8u << 20;
+  std::size_t max_connections = 1000;
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::filesystem::path kubeconfig;
   std::string kube_context;

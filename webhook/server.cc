@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <csignal>
 #include <map>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include <openssl/ssl.h>
 
 #include "certs/generate.h"
+#include "webhook/connection_guard.h"
 #include "webhook/connection_tracker.h"
 #include "webhook/log.h"
 #include "webhook/tls_credentials.h"
@@ -61,6 +63,7 @@ struct Server::Impl {
   WebhookMetrics& metrics;
   TlsCredentials credentials;
   ConnectionTracker connections;
+  std::unique_ptr<ConnectionGuard> guard;  // made in bind(); outlives http, whose SSL_CTX points to it
   std::map<std::string, JsonEndpoint> endpoints;
   std::function<Readiness()> readiness;
   std::unique_ptr<httplib::SSLServer> http;
@@ -82,6 +85,7 @@ bool Server::Impl::setup_tls(SSL_CTX& ctx, std::string& error) {
   SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   credentials.install(&ctx);
   connections.install(&ctx);
+  guard->install(&ctx);
   if (options.client_ca_file.empty()) return true;
   const std::string ca = options.client_ca_file.string();
   STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca.c_str());
@@ -131,6 +135,7 @@ void Server::Impl::route_json(const std::string& path, const JsonEndpoint& endpo
     body.append(data, n);
     return true;
   });
+  guard->body_finished();
   if (too_large || res.status == 413) {
     res.set_header("Connection", "close");
     return refuse(413, "too_large", status_message(413, path, max_body));
@@ -212,10 +217,14 @@ void Server::Impl::install_routes() {
   http->set_error_handler(std::move(on_error));
   http->set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
     connections.request_started();
+    guard->request_started();
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // Runs before the response is written; the read side is all close_idle() touches.
-  http->set_post_routing_handler([this](const httplib::Request&, httplib::Response&) { connections.request_finished(); });
+  http->set_post_routing_handler([this](const httplib::Request&, httplib::Response&) {
+    connections.request_finished();
+    guard->request_finished();
+  });
   http->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     res.status = 500;
     res.set_content(plain_error_body(500, "internal error"), kJson);
@@ -236,16 +245,29 @@ void Server::set_readiness_probe(std::function<Readiness()> probe) { impl_->read
 certs::Result<certs::Done> Server::bind() {
   auto& d = *impl_;
   if (auto loaded = d.credentials.reload(); !loaded) return loaded.error();
+  // A client that resets its connection must not kill the server: OpenSSL writes to sockets
+  // with write(2), which raises SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  const std::size_t threads = server_threads(d.options.threads);
+  ConnectionGuardOptions guard_options;
+  guard_options.workers = threads;
+  guard_options.max_connections = d.options.max_connections;
+  guard_options.header_timeout = d.options.header_timeout;
+  guard_options.body_timeout = d.options.body_timeout;
+  guard_options.idle_timeout = d.options.keep_alive_timeout;
+  guard_options.max_header_bytes = d.options.max_header_bytes;
+  d.guard = std::make_unique<ConnectionGuard>(guard_options);
+  collect_guard_stats(d.metrics, d.guard->counters());
   std::string tls_error;
   d.http = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) { return d.setup_tls(ctx, tls_error); });
   if (!d.http->is_valid()) return certs::Error{tls_error.empty() ? "cannot set up TLS" : tls_error};
 
-  const std::size_t threads =
-      d.options.threads > 0 ? d.options.threads : std::max<std::size_t>(4, std::thread::hardware_concurrency());
-  d.http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  d.http->new_task_queue = [guard = d.guard.get()] { return guard->new_task_queue(); };
   d.http->set_read_timeout(d.options.read_timeout);
   d.http->set_write_timeout(d.options.write_timeout);
-  d.http->set_keep_alive_timeout(d.options.keep_alive_timeout.count());
+  // httplib counts the keep-alive wait in whole seconds.
+  const auto idle_seconds = std::chrono::ceil<std::chrono::seconds>(d.options.keep_alive_timeout);
+  d.http->set_keep_alive_timeout(std::max<std::chrono::seconds::rep>(1, idle_seconds.count()));
   d.http->set_keep_alive_max_count(d.options.keep_alive_max_requests);
   std::size_t payload_limit = d.options.max_body_bytes;
   for (const auto& [path, endpoint] : d.endpoints) payload_limit = std::max(payload_limit, endpoint.max_body_bytes);
@@ -268,6 +290,11 @@ certs::Result<certs::Done> Server::bind() {
 }
 
 int Server::port() const { return impl_->bound_port; }
+
+std::size_t server_threads(std::size_t configured) {
+  // Workers mostly wait on sockets; the guard sheds idle connections when all are busy.
+  return configured > 0 ? configured : std::max<std::size_t>(16, 4 * std::thread::hardware_concurrency());
+}
 
 void Server::run() {
   auto& d = *impl_;

@@ -24,14 +24,22 @@ struct ServerOptions {
   std::filesystem::path cert_file;
   std::filesystem::path key_file;
   std::filesystem::path client_ca_file;  // set: clients must present a certificate it signed
-  std::size_t threads = 0;               // 0: hardware concurrency, at least 4
-  std::chrono::seconds read_timeout{10};
-  std::chrono::seconds write_timeout{10};
-  std::chrono::seconds keep_alive_timeout{5};
+  std::size_t threads = 0;               // 0: 4 x hardware concurrency, at least 16
+  // Limits against slow, idle or hostile clients; serve_settings.h says why each default.
+  std::chrono::milliseconds read_timeout{10000};   // one read of the socket
+  std::chrono::milliseconds write_timeout{10000};  // one write
+  std::chrono::milliseconds keep_alive_timeout{5000};  // idle between requests; whole seconds (httplib)
+  std::chrono::milliseconds header_timeout{10000};     // handshake + headers, see connection_guard.h
+  std::chrono::milliseconds body_timeout{30000};       // the whole body
+  std::size_t max_header_bytes = 64u << 10;            // TLS bytes before the headers are complete
+  std::size_t max_connections = 1000;                  // served + waiting; 0: no cap
   std::size_t keep_alive_max_requests = 100;
   std::size_t max_body_bytes = 3u << 20;  // the apiserver's own request limit
   std::size_t max_json_depth = 512;       // deeper bodies are refused before parsing
 };
+
+// Worker threads for ServerOptions::threads (0: the default).
+std::size_t server_threads(std::size_t configured);
 
 // What a JSON endpoint answers, plus the labels its request is counted under.
 struct JsonReply {

@@ -1,6 +1,8 @@
 // The metric families the server, the interpreter route and the reloader update.
 #pragma once
 
+#include <memory>
+
 #include "webhook/metrics.h"
 
 namespace cell0::interp {
@@ -8,6 +10,8 @@ class Engine;
 }
 
 namespace cell0::webhook {
+
+struct GuardCounters;
 
 struct WebhookMetrics {
   explicit WebhookMetrics(MetricsRegistry& registry);
@@ -17,6 +21,8 @@ struct WebhookMetrics {
   Counter& requests;
   Histogram& latency;
   Gauge& in_flight;
+  Counter& connections_closed;  // reason: header_timeout | body_timeout | ... (connection_guard.h)
+  Gauge& connections_open;
   Counter& reloads;
   Counter& reload_failures;
   Gauge& last_reload_success;  // unix seconds of the last good load
@@ -32,5 +38,7 @@ struct WebhookMetrics {
 
 // Copies Engine::stats() into the lua_* families on every scrape.
 void collect_engine_stats(WebhookMetrics& metrics, const interp::Engine& engine);
+// Copies the connection guard's counters into connections_* on every scrape.
+void collect_guard_stats(WebhookMetrics& metrics, std::shared_ptr<const GuardCounters> counters);
 
 }  // namespace cell0::webhook
