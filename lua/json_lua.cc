@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lua/go_format.h"
+#include "lua/runtime.h"
 
 namespace cell0::lua {
 namespace {
@@ -72,63 +73,6 @@ void push_value(lua_State* L, const json& v, int depth, int max_depth) {
       return;
     }
   }
-}
-
-// Go's encoder replaces each byte of an invalid UTF-8 sequence with U+FFFD.
-std::string coerce_utf8(const char* s, std::size_t n) {
-  std::string out;
-  std::size_t i = 0;
-  auto valid_run = [&](std::size_t at) -> std::size_t {
-    const auto c = static_cast<unsigned char>(s[at]);
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return 0;
-    }
-    if (at + len > n) return 0;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[at + k]);
-      if ((cc & 0xC0) != 0x80) return 0;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return 0;
-    }
-    return len;
-  };
-  bool clean = true;
-  for (std::size_t k = 0; k < n;) {
-    const std::size_t len = valid_run(k);
-    if (len == 0) {
-      clean = false;
-      break;
-    }
-    k += len;
-  }
-  if (clean) return std::string(s, n);
-  out.reserve(n + 8);
-  while (i < n) {
-    const std::size_t len = valid_run(i);
-    if (len == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(s + i, len);
-      i += len;
-    }
-  }
-  return out;
 }
 
 class Encoder {
@@ -242,6 +186,8 @@ class Encoder {
   void charge(std::size_t bytes) {
     bytes_ += bytes;
     if (bytes_ > max_bytes_) {
+      // Callers may wrap the error in their own; the state remembers the budget hit.
+      if (LuaState* state = LuaState::owner(L_)) state->note_result_too_large();
       const bool mib = max_bytes_ % (1u << 20) == 0;
       throw ConversionError("the value is larger than " + std::to_string(mib ? max_bytes_ >> 20 : max_bytes_) +
                             (mib ? " MiB" : " bytes") + " as JSON");
@@ -354,6 +300,62 @@ void dump_value(std::string& out, const json& v) {
 }
 
 }  // namespace
+
+std::string coerce_utf8(const char* s, std::size_t n) {
+  std::string out;
+  std::size_t i = 0;
+  auto valid_run = [&](std::size_t at) -> std::size_t {
+    const auto c = static_cast<unsigned char>(s[at]);
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return 0;
+    }
+    if (at + len > n) return 0;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[at + k]);
+      if ((cc & 0xC0) != 0x80) return 0;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return 0;
+    }
+    return len;
+  };
+  bool clean = true;
+  for (std::size_t k = 0; k < n;) {
+    const std::size_t len = valid_run(k);
+    if (len == 0) {
+      clean = false;
+      break;
+    }
+    k += len;
+  }
+  if (clean) return std::string(s, n);
+  out.reserve(n + 8);
+  while (i < n) {
+    const std::size_t len = valid_run(i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s + i, len);
+      i += len;
+    }
+  }
+  return out;
+}
 
 nlohmann::json number_from_double(double d) {
   if (std::isfinite(d) && d == std::trunc(d) && d >= -kTwo63 && d < kTwo63) {

@@ -45,6 +45,10 @@ nlohmann::json to_json(lua_State* L, int index, int max_depth = kDefaultMaxDepth
 // escaped, float64 numbers in Go's format.
 std::string go_json_dump(const nlohmann::json& value);
 
+// The bytes with each byte of an invalid UTF-8 sequence replaced by U+FFFD, as Go's encoder
+// writes strings.
+std::string coerce_utf8(const char* s, std::size_t n);
+
 // Integral float64 values within int64 range become JSON integers, as Kubernetes' unstructured
 // decoding does; other numbers stay floats.
 nlohmann::json number_from_double(double d);

@@ -50,10 +50,16 @@ LuaState& LuaState::from(lua_State* L) {
   return *self;
 }
 
+LuaState* LuaState::owner(lua_State* L) {
+  void* ud = nullptr;
+  return lua_getallocf(L, &ud) == &LuaState::allocate ? &from(L) : nullptr;
+}
+
 void LuaState::begin_run(std::chrono::nanoseconds timeout) {
   budget_.deadline = std::chrono::steady_clock::now() + timeout;
   budget_.armed = true;
   budget_.expired = false;
+  budget_.result_too_large = false;
   alloc_.limit_hit = false;
   lua_sethook(L_, &LuaState::hook, LUA_MASKCOUNT, kHookInterval);
 }

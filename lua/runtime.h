@@ -19,6 +19,7 @@ struct Budget {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   bool armed = false;
   bool expired = false;
+  bool result_too_large = false;
 };
 
 class LuaState {
@@ -36,11 +37,16 @@ class LuaState {
 
   bool timed_out() const { return budget_.expired; }
   bool memory_exhausted() const { return alloc_.limit_hit; }
+  // A value of this run was too large to encode (json_lua.h); reset by begin_run.
+  bool result_too_large() const { return budget_.result_too_large; }
+  void note_result_too_large() { budget_.result_too_large = true; }
   std::size_t memory_used() const { return alloc_.used; }
   std::size_t memory_limit() const { return alloc_.limit; }
 
   // The LuaState that owns a lua_State (kept in the state's extra space).
   static LuaState& from(lua_State* L);
+  // The same, or nullptr for a lua_State that no LuaState made.
+  static LuaState* owner(lua_State* L);
 
  private:
   struct Allocator {

@@ -1,5 +1,7 @@
 #include "lua/vm.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <thread>
@@ -105,12 +107,13 @@ constexpr std::size_t kMaxErrorText = 4096;
 
 std::string error_text(lua_State* L) {
   if (lua_type(L, -1) != LUA_TSTRING) return std::string("(error object is a ") + luaL_typename(L, -1) + " value)";
+  // Valid UTF-8 as Go writes it: the message goes into a JSON answer and a JSON log line.
   std::size_t n = 0;
   const char* s = lua_tolstring(L, -1, &n);
-  if (n <= kMaxErrorText) return std::string(s, n);
+  if (n <= kMaxErrorText) return coerce_utf8(s, n);
   std::size_t cut = kMaxErrorText;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
-  return std::string(s, cut) + "... (error message of " + std::to_string(n) + " bytes truncated)";
+  return coerce_utf8(s, cut) + "... (error message of " + std::to_string(n) + " bytes truncated)";
 }
 
 }  // namespace
@@ -158,6 +161,16 @@ CallOutcome Vm::call(const Script& script, const char* function, int nresults, c
   } else if (status != LUA_OK) {
     out.status = ctx.failure;
     out.message = error_text(L);
+    // An oversized result is a budget hit too: the state goes, and with it (release below) the
+    // memory the attempt took.
+    if (state_.result_too_large()) spoiled_ = true;
+  }
+  // Garbage of a run that used much of the budget (a failed bomb, a huge error message) would
+  // stay in this state until its GC next runs; collect it now and let release() trim.
+  if (!spoiled_ && state_.memory_used() > state_.memory_limit() / 4) {
+    const std::size_t before = state_.memory_used();
+    lua_gc(L, LUA_GCCOLLECT);
+    if (before - state_.memory_used() > state_.memory_limit() / 8) trim_wanted_ = true;
   }
   lua_settop(L, 0);
   return out;
@@ -190,6 +203,7 @@ VmPool::Lease VmPool::acquire() {
 
 void VmPool::release(std::unique_ptr<Vm> vm) {
   std::unique_ptr<Vm> dropped;
+  const bool trim = vm->take_trim_request();
   {
     std::lock_guard lock(mu_);
     --in_use_;
@@ -203,6 +217,12 @@ void VmPool::release(std::unique_ptr<Vm> vm) {
     }
   }
   cv_.notify_one();
+  if (dropped || trim) {
+    // A state that hit a budget may have held up to its memory limit (or a result of up to the
+    // JSON cap); hand the freed pages back, or the allocator keeps them in its arenas for good.
+    dropped.reset();
+    ::malloc_trim(0);
+  }
 }
 
 PoolStats VmPool::stats() const {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lua/runtime.h"
@@ -44,13 +45,16 @@ class Vm {
   CallOutcome call(const Script& script, const char* function, int nresults, const PushArgs& push,
                    const ReadResults& read, std::chrono::nanoseconds timeout);
 
-  // True when the state hit a budget and should not be reused.
+  // True when the state hit a budget (time, memory, result size) and should not be reused.
   bool spoiled() const { return spoiled_; }
+  // True once after a call freed a large part of the memory limit (the pool trims the heap).
+  bool take_trim_request() { return std::exchange(trim_wanted_, false); }
 
  private:
   LuaState state_;
   bool cache_chunks_;
   bool spoiled_ = false;
+  bool trim_wanted_ = false;
   std::size_t cached_chunks_ = 0;
 };
 

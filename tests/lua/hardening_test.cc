@@ -80,6 +80,18 @@ TEST_CASE("a huge error message is cut, on a UTF-8 boundary", "[sandbox][hardeni
   CHECK(r.outcome.message.size() < 4200);
   CHECK(contains(r.outcome.message, "test:4: \xc3\xa9xxxx"));
   CHECK(contains(r.outcome.message, "(error message of 4194314 bytes truncated)"));
+  // A call that leaves garbage of more than a quarter of the limit has it collected at once,
+  // and asks the pool to trim the heap (once).
+  Vm small(16u << 20);
+  auto garbage = run(small, R"(function f()
+    local s = 'x'
+    for i = 1, 21 do s = s .. s end
+    error(s)
+  end)");
+  REQUIRE(garbage.outcome.status == CallStatus::Runtime);
+  CHECK(small.take_trim_request());
+  CHECK_FALSE(small.take_trim_request());
+  CHECK_FALSE(vm.take_trim_request());  // 12 MiB of garbage is not a quarter of 64 MiB
   // 4096 bytes in, the cut would split the two-byte é when the message starts one byte later.
   auto odd = run(vm, R"(function f()
     local s = ''
@@ -89,6 +101,9 @@ TEST_CASE("a huge error message is cut, on a UTF-8 boundary", "[sandbox][hardeni
   REQUIRE(odd.outcome.status == CallStatus::Runtime);
   CHECK(json(odd.outcome.message).dump().size() > 4096);  // valid UTF-8: dump() would throw
   CHECK(contains(odd.outcome.message, "(error message of 6001 bytes truncated)"));
+  // Invalid UTF-8 becomes U+FFFD per byte, as Go's encoder writes it.
+  auto bytes = run(vm, "function f() error('bad: \\255\\195', 0) end");
+  CHECK(bytes.outcome.message == "bad: \xef\xbf\xbd\xef\xbf\xbd");
   // A short message is passed on whole.
   CHECK(run(vm, "function f() error('short', 0) end").outcome.message == "short");
 }
@@ -105,6 +120,7 @@ TEST_CASE("a result that expands without bound as JSON is refused", "[json][hard
   end)");
   CHECK(r.outcome.status == CallStatus::Conversion);
   CHECK(contains(r.outcome.message, "the value is larger than 64 MiB as JSON"));
+  CHECK(vm.spoiled());  // a budget hit: the pool replaces the state and trims the freed memory
 
   lua_State* L = luaL_newstate();
   lua_createtable(L, 3, 0);
