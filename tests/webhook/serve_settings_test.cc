@@ -3,9 +3,11 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
 
 #include "tests/certs/temp_dir.h"
+#include "webhook/serve_command.h"
 
 using namespace cell0::webhook;
 using cell0::testing::TempDir;
@@ -112,4 +114,77 @@ TEST_CASE("the default state dir follows XDG_STATE_HOME", "[settings]") {
 TEST_CASE("the bundled customizations are found", "[settings]") {
   const auto dir = default_customizations_dir();
   CHECK(dir == std::filesystem::weakly_canonical(std::filesystem::path(CELL0_SOURCE_DIR) / "interpreters" / "customizations"));
+}
+
+TEST_CASE("client limits: defaults, flags, config keys and bad values", "[settings]") {
+  TempDir tmp;
+  ServeSettings s;
+  s.customizations = {tmp.path().string()};
+  auto c = resolve_settings(s);
+  REQUIRE(c.ok());
+  CHECK(c->read_timeout == 10s);
+  CHECK(c->write_timeout == 10s);
+  CHECK(c->header_timeout == 10s);
+  CHECK(c->body_timeout == 30s);
+  CHECK(c->idle_timeout == 5s);
+  CHECK(c->max_header_bytes == 64u << 10);
+  CHECK(c->max_request_bytes == 3u << 20);
+  CHECK(c->max_admission_bytes == 8u << 20);
+  CHECK(c->max_connections == 1000);
+
+  const auto file = tmp.path() / "serve.yaml";
+  std::ofstream(file) << "readTimeout: 2s\n"
+                         "write-timeout: 3s\n"
+                         "header_timeout: 1500ms\n"
+                         "bodyTimeout: 1m\n"
+                         "idleTimeout: 2s\n"
+                         "maxHeaderBytes: 128Ki\n"
+                         "maxRequestBytes: 1Mi\n"
+                         "maxAdmissionBytes: 16Mi\n"
+                         "maxConnections: 50\n";
+  REQUIRE(apply_config_file(file, s, {"maxconnections"}).ok());
+  s.max_connections = 70;  // as if given as a flag
+  c = resolve_settings(s);
+  REQUIRE(c.ok());
+  CHECK(c->read_timeout == 2s);
+  CHECK(c->write_timeout == 3s);
+  CHECK(c->header_timeout == 1500ms);
+  CHECK(c->body_timeout == 60s);
+  CHECK(c->idle_timeout == 2s);
+  CHECK(c->max_header_bytes == 128u << 10);
+  CHECK(c->max_request_bytes == 1u << 20);
+  CHECK(c->max_admission_bytes == 16u << 20);
+  CHECK(c->max_connections == 70);
+
+  auto broken = [&](auto change) {
+    ServeSettings b = s;
+    change(b);
+    auto r = resolve_settings(b);
+    CHECK_FALSE(r.ok());
+    return r.ok() ? std::string() : r.error().message;
+  };
+  auto mentions = [](const std::string& message, const char* flag) {
+    INFO(message);
+    return message.find(flag) != std::string::npos;
+  };
+  CHECK(mentions(broken([](ServeSettings& b) { b.read_timeout = "0s"; }), "--read-timeout"));
+  CHECK(mentions(broken([](ServeSettings& b) { b.write_timeout = "soon"; }), "--write-timeout"));
+  CHECK(mentions(broken([](ServeSettings& b) { b.header_timeout = "2h"; }), "--header-timeout"));
+  CHECK(mentions(broken([](ServeSettings& b) { b.body_timeout = "-1s"; }), "--body-timeout"));
+  CHECK(mentions(broken([](ServeSettings& b) { b.idle_timeout = "0"; }), "--idle-timeout"));
+  CHECK(mentions(broken([](ServeSettings& b) { b.max_header_bytes = "8Ki"; }), "--max-header-bytes"));
+  CHECK(mentions(broken([](ServeSettings& b) { b.max_request_bytes = "lots"; }), "--max-request-bytes"));
+  CHECK(mentions(broken([](ServeSettings& b) { b.max_admission_bytes = "2Gi"; }), "--max-admission-bytes"));
+  CHECK(mentions(broken([](ServeSettings& b) { b.max_connections = 2000000; }), "--max-connections"));
+  s.max_connections = 0;  // no cap
+  CHECK(resolve_settings(s).ok());
+
+  // Every limit is a `serve` flag.
+  CLI::App app;
+  add_serve_command(app);
+  CLI::App* serve = app.get_subcommand("serve");
+  for (const char* flag : {"--read-timeout", "--write-timeout", "--header-timeout", "--body-timeout", "--idle-timeout",
+                           "--max-header-bytes", "--max-request-bytes", "--max-admission-bytes", "--max-connections"}) {
+    CHECK_NOTHROW(serve->get_option(flag));
+  }
 }
