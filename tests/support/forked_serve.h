@@ -28,6 +28,7 @@ class ForkedServe {
       ::waitpid(pid_, nullptr, 0);
     }
   }
+  pid_t pid() const { return pid_; }
   ForkedServe(const ForkedServe&) = delete;
   ForkedServe& operator=(const ForkedServe&) = delete;
 
