@@ -54,7 +54,8 @@ struct ConnectionGuard::Slot {
   bool active = false;    // running a connection
   int fd = -1;            // from handshake start until the SSL is freed (the socket closes after)
   int phase = kHandshake;
-  Clock::time_point since;
+  Clock::time_point since;        // the current deadline runs from here
+  Clock::time_point quiet_since;  // last sign of life, for shedding: start, handshake end, response
   std::size_t header_bytes = 0;
   std::size_t records = 0;
   bool closing = false;
@@ -130,6 +131,7 @@ class ConnectionGuard::Pool : public httplib::TaskQueue {
       slot.fd = -1;
       slot.phase = kHandshake;
       slot.since = Clock::now();
+      slot.quiet_since = slot.since;
       slot.header_bytes = 0;
       slot.records = 0;
       slot.closing = false;
@@ -222,7 +224,10 @@ void ConnectionGuard::on_info(const SSL* ssl, int where, int ret) {
     if (slot->refusing) guard->close_locked(*slot, std::nullopt);  // counted when it was refused
   } else if ((where & SSL_CB_HANDSHAKE_DONE) != 0 && SSL_get_ex_data(mutable_ssl, ssl_index()) == slot) {
     std::lock_guard lock(guard->mutex_);
-    if (slot->phase == kHandshake) slot->phase = kFresh;
+    if (slot->phase == kHandshake) {
+      slot->phase = kFresh;
+      slot->quiet_since = Clock::now();
+    }
   }
 }
 
@@ -269,7 +274,7 @@ void ConnectionGuard::set_phase(int phase, bool restart_clock) {
   std::lock_guard lock(mutex_);
   if (phase == kHandling && slot->phase != kBody) return;
   slot->phase = phase;
-  if (restart_clock) slot->since = Clock::now();
+  if (restart_clock) slot->since = slot->quiet_since = Clock::now();
   if (phase == kIdle) slot->header_bytes = 0;
 }
 
@@ -315,10 +320,10 @@ void ConnectionGuard::shed_locked(std::size_t waiting, Clock::time_point now) {
     }
     const bool quiet = slot.phase == kIdle || (slot.phase == kFresh && slot.header_bytes == 0) ||
                        (slot.phase == kHandshake && slot.records == 0);
-    if (slot.fd >= 0 && quiet && now - slot.since >= grace) idle.push_back(&slot);
+    if (slot.fd >= 0 && quiet && now - slot.quiet_since >= grace) idle.push_back(&slot);
   }
   if (closing >= waiting) return;  // those workers are about to be free
-  std::sort(idle.begin(), idle.end(), [](const Slot* a, const Slot* b) { return a->since < b->since; });
+  std::sort(idle.begin(), idle.end(), [](const Slot* a, const Slot* b) { return a->quiet_since < b->quiet_since; });
   const std::size_t n = std::min(idle.size(), waiting - closing);
   for (std::size_t i = 0; i < n; ++i) close_locked(*idle[i], GuardReason::Shed);
 }
