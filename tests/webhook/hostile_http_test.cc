@@ -25,8 +25,12 @@
 #include <nlohmann/json.hpp>
 #include <openssl/ssl.h>
 
+#include <spdlog/spdlog.h>
+
 #include "certs/state_dir.h"
 #include "tests/certs/temp_dir.h"
+#include "tests/support/forked_serve.h"
+#include "webhook/serve_settings.h"
 #include "webhook/server.h"
 
 using namespace cell0::webhook;
@@ -109,6 +113,27 @@ class HostileServer {
   std::unique_ptr<Server> server_;
   std::thread thread_;
 };
+
+bool healthz_ok(int port) {
+  httplib::SSLClient cli("127.0.0.1", port);
+  cli.enable_server_certificate_verification(false);
+  cli.set_connection_timeout(2s);
+  cli.set_read_timeout(2s);
+  auto res = cli.Get("/healthz");
+  return res && res->status == 200;
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
 
 int connect_tcp(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -590,4 +615,37 @@ TEST_CASE("a client that resets its connection mid-response does not stop the se
     // Closing with unread data makes the kernel answer the server's writes with a reset.
   }
   CHECK(server.normal_request_ok());
+}
+
+TEST_CASE("serve: the limit flags reach the server", "[hostile_http][serve]") {
+  cell0::testing::TempDir tmp;
+  const int port = free_port();
+  ServeSettings settings;
+  settings.listen = "127.0.0.1:" + std::to_string(port);
+  settings.state_dir = (tmp.path() / "state").string();
+  settings.threads = 2;
+  settings.header_timeout = "500ms";
+  settings.max_request_bytes = "1Ki";
+  settings.shutdown_grace = "2s";
+  auto config = resolve_settings(settings);
+  REQUIRE(config.ok());
+  const auto log_level = spdlog::get_level();
+  spdlog::set_level(spdlog::level::err);  // the child inherits it
+  cell0::testing::ForkedServe serve(*config);
+  spdlog::set_level(log_level);
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) {
+    std::this_thread::sleep_for(50ms);
+    up = healthz_ok(port);
+  }
+  REQUIRE(up);
+
+  Raw silent(port);
+  CHECK(silent.closed_within(5s));  // --header-timeout, not the 10 s default read timeout
+  Tls conn(port);
+  REQUIRE(conn.handshake_ok());
+  REQUIRE(conn.send(post("{\"a\":\"" + std::string(2048, 'x') + "\"}")));
+  CHECK(conn.read_response(5s).status() == 413);  // --max-request-bytes
+  CHECK(healthz_ok(port));
+  CHECK(serve.terminate(10s).has_value());
 }
