@@ -129,7 +129,7 @@ Error call_error(lua::CallStatus status, const std::string& where, const std::st
 struct Engine::Impl {
   explicit Impl(EngineOptions o)
       : options(o),
-        pool(o.pool_size != 0 ? o.pool_size : std::max(4u, 2 * std::thread::hardware_concurrency()),
+        pool(o.pool_size != 0 ? o.pool_size : std::max(16u, 4 * std::thread::hardware_concurrency()),
              o.memory_limit, o.cache_scripts) {}
 
   EngineOptions options;
