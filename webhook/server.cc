@@ -221,9 +221,14 @@ void Server::Impl::install_routes() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // Runs before the response is written; the read side is all close_idle() touches.
-  http->set_post_routing_handler([this](const httplib::Request&, httplib::Response&) {
+  http->set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     connections.request_finished();
     guard->request_finished();
+    // httplib closes an HTTP/1.0 connection unless the request says exactly "Keep-Alive", but
+    // does not say so in the response; an HTTP/1.0 client needs to be told either way.
+    if (req.version == "HTTP/1.0" && !res.has_header("Connection")) {
+      res.set_header("Connection", req.get_header_value("Connection") == "Keep-Alive" ? "keep-alive" : "close");
+    }
   });
   http->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     res.status = 500;

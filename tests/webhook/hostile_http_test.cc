@@ -500,6 +500,7 @@ TEST_CASE("HTTP/1.0: answered, and the connection closed unless keep-alive is as
     const Received r = conn.read_until_closed(5s);
     CHECK(r.status() == 200);
     CHECK(r.body() == "ok\n");
+    CHECK(r.data.find("\r\nConnection: close\r\n") != std::string::npos);
     CHECK(r.closed);
   }
   SECTION("POST without keep-alive") {
@@ -518,6 +519,7 @@ TEST_CASE("HTTP/1.0: answered, and the connection closed unless keep-alive is as
       REQUIRE(conn.send("GET /healthz HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"));
       const Received r = conn.read_response(5s);
       CHECK(r.status() == 200);
+      CHECK(r.data.find("\r\nConnection: keep-alive\r\n") != std::string::npos);
       CHECK_FALSE(r.closed);
     }
   }
