@@ -1,7 +1,9 @@
 // The HTTPS server: TLS 1.2+, optional client certificates, JSON POST endpoints with the body
 // checks every webhook needs (size, content type, well-formed JSON), health, readiness and
 // metrics. Routes are registered before run(); the interpreter and admission endpoints plug in
-// through add_json_endpoint. httplib stays behind this header.
+// through add_json_endpoint. httplib stays behind this header. Slow, idle and hostile clients are
+// kept from holding the workers by a ConnectionGuard (connection_guard.h): header, body and idle
+// deadlines, a cap on header bytes and on connections, idle connections shed under pressure.
 #pragma once
 
 #include <chrono>
