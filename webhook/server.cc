@@ -85,6 +85,17 @@ bool Server::Impl::setup_tls(SSL_CTX& ctx, std::string& error) {
   SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   credentials.install(&ctx);
   connections.install(&ctx);
+  // Draining: a new connection fails its TLS handshake, before the client sends any request
+  // (httplib would otherwise close a connection accepted just before the listener, after the
+  // client had written its request on it).
+  SSL_CTX_set_client_hello_cb(
+      &ctx,
+      [](SSL*, int* alert, void* self) {
+        if (!static_cast<Impl*>(self)->stopping) return SSL_CLIENT_HELLO_SUCCESS;
+        *alert = SSL_AD_HANDSHAKE_FAILURE;
+        return SSL_CLIENT_HELLO_ERROR;
+      },
+      this);
   guard->install(&ctx);
   if (options.client_ca_file.empty()) return true;
   const std::string ca = options.client_ca_file.string();
@@ -224,6 +235,9 @@ void Server::Impl::install_routes() {
   http->set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     connections.request_finished();
     guard->request_finished();
+    // Draining: the worker closes this connection after the answer, so tell the client not to
+    // send another request on it (it reconnects, and is refused once the listener is gone).
+    if (stopping) res.set_header("Connection", "close");
     // httplib closes an HTTP/1.0 connection unless the request says exactly "Keep-Alive", but
     // does not say so in the response; an HTTP/1.0 client needs to be told either way.
     if (req.version == "HTTP/1.0" && !res.has_header("Connection")) {
@@ -312,13 +326,27 @@ void Server::run() {
 
 void Server::stop() {
   auto& d = *impl_;
-  d.stopping = true;
+  const bool first = !d.stopping.exchange(true);
   if (!d.http) return;
   if (d.run_started) {
     while (!d.run_finished && !d.http->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+  // Waits up to `limit` for the open connections to end.
+  auto drain = [&d](std::chrono::milliseconds limit) {
+    const auto until = Clock::now() + limit;
+    while (d.connections.open_connections() > 0 && Clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  // From now on every answer carries Connection: close and new handshakes fail. Connections in
+  // the middle of a handshake get a moment to send their request before the listener goes:
+  // once it has, httplib ends each connection after its current request.
+  if (first) drain(std::chrono::milliseconds(200));
   d.http->stop();
-  // Idle keep-alive connections would otherwise hold run() for their keep-alive timeout.
+  // A worker waiting on an idle keep-alive connection still answers the next request on it;
+  // closing the idle ones at once would drop a request a client is sending at that moment.
+  // Idle connections would otherwise hold run() for their keep-alive timeout.
+  if (first) drain(std::chrono::milliseconds(500));
   d.connections.close_idle();
 }
 
