@@ -157,6 +157,18 @@ def rss_kib(pid):
     return 0
 
 
+def cpu_seconds(pid):
+    """CPU time the process's threads have used so far (schedstat: ns on CPU)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total / 1e9
+
+
 class Serve:
     def __init__(self, binary, state, customizations, port):
         self.cmd = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--state-dir", state,
@@ -175,7 +187,9 @@ class Serve:
             try:
                 status, _ = https(self.port, "GET", "/readyz", timeout=1)
                 if status == 200:
-                    return time.monotonic() - t0
+                    elapsed = time.monotonic() - t0
+                    self.cpu_to_ready = cpu_seconds(self.proc.pid)
+                    return elapsed
             except (OSError, http.client.HTTPException):
                 pass
             time.sleep(0.0005)
@@ -324,9 +338,10 @@ def main():
         commands.append(" ".join(shlex.quote(c) for c in serve.cmd) + "   # then GET /readyz until 200")
         cold = serve.start()  # generates the serving certificate in the state dir
         serve.stop()
-        warm = []
+        warm, warm_cpu = [], []
         for _ in range(READY_STARTS):
             warm.append(serve.start())
+            warm_cpu.append(serve.cpu_to_ready)
             if len(warm) < READY_STARTS:
                 serve.stop()
         time.sleep(1)
@@ -392,12 +407,12 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     load_after = load()
 
-    write(args.out, m, load_before, load_after, times, bigo, cold, warm, rss_idle, rss_load, serve_threads,
+    write(args.out, m, load_before, load_after, times, bigo, cold, warm, warm_cpu, rss_idle, rss_load, serve_threads,
           answers, results)
     log(f"wrote {args.out}")
 
 
-def write(out, m, load_before, load_after, times, bigo, cold, warm, rss_idle, rss_load, serve_threads, answers,
+def write(out, m, load_before, load_after, times, bigo, cold, warm, warm_cpu, rss_idle, rss_load, serve_threads, answers,
           results):
     L = []
     add = L.append
@@ -493,6 +508,8 @@ def write(out, m, load_before, load_after, times, bigo, cold, warm, rss_idle, rs
     add(f"| first start (generates the serving certificate) | {cold * 1000:.1f} ms |")
     add(f"| later starts ({len(warm)}; min / median / max) | {min(warm) * 1000:.1f} / "
         f"{statistics.median(warm) * 1000:.1f} / {max(warm) * 1000:.1f} ms |")
+    add(f"| CPU time used until ready (all threads; min / median / max) | {min(warm_cpu) * 1000:.1f} / "
+        f"{statistics.median(warm_cpu) * 1000:.1f} / {max(warm_cpu) * 1000:.1f} ms |")
     add(f"| RSS idle (VmRSS, 1 s after ready) | {rss_idle / 1024:.1f} MiB |")
     add(f"| RSS under load (max VmRSS during the wrk runs) | {rss_load / 1024:.1f} MiB |")
     add("")
@@ -534,8 +551,10 @@ def write(out, m, load_before, load_after, times, bigo, cold, warm, rss_idle, rs
          "caching saves a few µs per call; the 20× assumed gopher-lua's compiler"),
         ("AggregateStatus linear, 1000 items ≤ 2 ms", f"{agg / 1e6:.2f} ms; t(1000)/t(100) = {t1000 / t100:.1f}",
          agg <= 2e6, "conversion of the 1000 items and the result is over half of it; see Profile"),
-        (f"ready ≤ 100 ms with {CUSTOMIZATIONS} customizations", f"{ready:.1f} ms (median)", ready <= 100,
-         "loading and compiling the customizations (YAML parsing dominates); see Profile"),
+        (f"ready ≤ 100 ms with {CUSTOMIZATIONS} customizations",
+         f"{ready:.1f} ms (median; {statistics.median(warm_cpu) * 1000:.1f} ms of CPU)", ready <= 100,
+         "loading and compiling the customizations (YAML parsing dominates; see Profile); when the CPU "
+         "time is well under the wall time, the rest was waiting for a core on the busy machine"),
         ("RSS ≤ 50 MB under load", f"{rss_load / 1024:.1f} MiB", rss_load * 1024 <= 50e6, ""),
     ]
     profile = os.path.join(os.path.dirname(os.path.abspath(__file__)), "PROFILE.md")
