@@ -72,8 +72,9 @@ void LuaState::end_run() {
 void LuaState::hook(lua_State* L, lua_Debug* /*ar*/) { check_budget(L); }
 
 void check_budget(lua_State* L) {
-  LuaState& self = LuaState::from(L);
-  Budget& b = self.budget_;
+  LuaState* owner = LuaState::owner(L);
+  if (owner == nullptr) return;  // a bare lua_State has no budget
+  Budget& b = owner->budget_;
   if (!b.armed) return;
   if (!b.expired && std::chrono::steady_clock::now() < b.deadline) return;
   if (!b.expired) {

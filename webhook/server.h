@@ -35,7 +35,7 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{30000};       // the whole body
   std::size_t max_header_bytes = 64u << 10;            // TLS bytes before the headers are complete
   std::size_t max_connections = 1000;                  // served + waiting; 0: no cap
-  std::size_t keep_alive_max_requests = 100;
+  std::size_t keep_alive_max_requests = 1000;  // then the connection closes (nginx's default)
   std::size_t max_body_bytes = 3u << 20;  // the apiserver's own request limit
   std::size_t max_json_depth = 512;       // deeper bodies are refused before parsing
 };

@@ -39,6 +39,11 @@ const Hostile kHostile[] = {
      "function f() local t = {} for i = 1, 50000 do t[i] = 'a' end "
      "for m in string.gmatch(table.concat(t), 'a-a-a-a-b') do end end",
      CallStatus::Timeout},
+    // Milliseconds per call, spent in C where the instruction hook does not count.
+    {"costly C function in a loop",
+     "function f() local kube = require('kube') local q = '9e99999' "
+     "for i = 1, 1e6 do q = kube.resourceAdd(q, '1', q, q, q, q) end end",
+     CallStatus::Timeout},
     // With a 16 MiB budget the Lua stack runs out of memory before Lua's own stack limit.
     {"unbounded recursion", "local function r(n) return 1 + r(n + 1) end function f() return r(1) end",
      CallStatus::Memory},
