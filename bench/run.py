@@ -312,12 +312,17 @@ def fmt_ms(ms):
     return "n/a" if ms is None else f"{ms:.2f} ms"
 
 
-def main():
+def arguments():
+    """--root (the repository), --build (a Release build folder), --out (the Markdown to write)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--build", required=True)
     ap.add_argument("--out", required=True)
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main():
+    args = arguments()
     root, build = args.root, args.build
     binary = os.path.join(build, "cell0-webhook")
     m = machine(root)

@@ -7,7 +7,6 @@ serving certificate is rotated the way the kubelet updates a Secret volume (a ne
 then the `..data` symlink swapped atomically). Bounds: 0 non-2xx answers, 0 socket errors, RSS
 growth from start to end under 10%.
 """
-import argparse
 import os
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import Serve, free_port, https, load, machine, parse_wrk, rss_kib  # noqa: E402
+from run import Serve, arguments, free_port, https, load, machine, parse_wrk, rss_kib  # noqa: E402
 
 SECONDS = int(os.environ.get("SOAK_SECONDS", "600"))
 INTERVAL = int(os.environ.get("SOAK_INTERVAL", "30"))
@@ -84,11 +83,7 @@ def start_wrk(root, port, path, body, duration, out_file):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--root", required=True)
-    ap.add_argument("--build", required=True)
-    ap.add_argument("--out", required=True)
-    args = ap.parse_args()
+    args = arguments()
     root = args.root
     binary = os.path.join(args.build, "cell0-webhook")
     m = machine(root)

@@ -21,19 +21,8 @@ namespace {
 using nlohmann::json;
 using testing::eventually;
 using testing::make_cluster;
+using cell0::testing::free_port;
 using namespace std::chrono_literals;
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 TEST_CASE("serve --kubeconfig keeps the taint, exports metrics and exits 0 on SIGTERM", "[serve]") {
   testing::FakeApiServer server;

@@ -35,6 +35,8 @@ using std::chrono::milliseconds;
 
 namespace {
 
+using cell0::testing::free_port;
+
 constexpr int kClients = 4;
 
 // Slow: a busy loop of some 100-300 ms on this kind of machine (measured and printed below),
@@ -71,18 +73,6 @@ spec:
           return obj.spec.replicas == 1
         end
 )";
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 json review(const std::string& uid, const std::string& kind) {
   return {{"apiVersion", "config.karmada.io/v1alpha1"},

@@ -40,6 +40,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using cell0::testing::free_port;
+
 ServerOptions short_limits() {
   ServerOptions o;
   o.threads = 4;
@@ -121,18 +123,6 @@ bool healthz_ok(int port) {
   cli.set_read_timeout(2s);
   auto res = cli.Get("/healthz");
   return res && res->status == 200;
-}
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 int connect_tcp(int port) {

@@ -40,6 +40,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using cell0::testing::free_port;
+
 constexpr int kWorkers = 3;
 constexpr auto kLuaTimeout = std::chrono::milliseconds(200);
 // Every answer, hostile or not, must arrive within the Lua budget plus this much.
@@ -52,18 +54,6 @@ struct Case {
   std::string kind;
   json expect;
 };
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::vector<Case> load_corpus(const fs::path& dir, Case& canary) {
   std::vector<Case> cases;

@@ -27,6 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using cell0::testing::free_port;
+
 constexpr const char* kHealthRule = R"(apiVersion: config.karmada.io/v1alpha1
 kind: ResourceInterpreterCustomization
 metadata:
@@ -58,18 +60,6 @@ spec:
           return (
         end
 )";
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 int parse_serve(const std::vector<std::string>& args) {
   CLI::App app;
