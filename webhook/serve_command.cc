@@ -1,5 +1,6 @@
 #include "webhook/serve_command.h"
 
+#include <malloc.h>
 #include <signal.h>
 
 #include <atomic>
@@ -134,6 +135,11 @@ int check_serve_config(const ServeConfig& config) {
 
 int run_serve(const ServeConfig& config) {
   const sigset_t stop_signals = block_stop_signals();
+  // Blocks of 256 KiB and more (request bodies, results of hostile scripts) get their own
+  // mappings and go back to the system when freed. By default glibc raises this threshold after
+  // each such free, up to 32 MiB, and later big blocks then stay in the heap for good: a script
+  // whose result was refused at the JSON cap left RSS 15 MiB higher.
+  ::mallopt(M_MMAP_THRESHOLD, 256 << 10);
   auto files = serving_files(config);
   if (!files) {
     log_event(spdlog::level::critical, "cannot set up TLS", {{"error", files.error().message}});

@@ -267,7 +267,9 @@ TEST_CASE("hostile Lua corpus over HTTPS: clear answers within budget, no escape
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count()),
               slowest_case.c_str(), baseline_kib, peak_kib, after_kib);
   CHECK(after_kib > 0);
-  CHECK(after_kib < baseline_kib + 32 * 1024);
+  // Within 8 MiB of the start: about 2 MiB is seen. Without serve's fixed mmap threshold a refused
+  // 64 MiB result left 15–40 MiB in glibc's heap.
+  CHECK(after_kib < baseline_kib + 8 * 1024);
 
   // Nothing written: not in the working directory, not in the state dir, not at the sentinels.
   CHECK(files_under(cwd).empty());
