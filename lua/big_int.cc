@@ -156,6 +156,19 @@ bool BigInt::div_pow10(std::uint64_t n) {
   return dropped;
 }
 
+std::uint64_t BigInt::trailing_decimal_zeros() const {
+  std::uint64_t zeros = 0;
+  for (std::uint32_t limb : limbs_) {  // least significant first; trim() keeps the top limb nonzero
+    if (limb == 0) {
+      zeros += 9;
+      continue;
+    }
+    for (; limb % 10 == 0; limb /= 10) ++zeros;
+    return zeros;
+  }
+  return 0;  // zero
+}
+
 std::int64_t BigInt::low_int64() const {
   std::uint64_t m = 0;
   for (std::size_t i = limbs_.size(); i-- > 0;) m = m * kBase + limbs_[i];  // wraps mod 2^64

@@ -30,6 +30,8 @@ class BigInt {
   std::uint32_t divmod_small(std::uint32_t d);
   // Truncating division of the magnitude by 10^n; returns true when a remainder was dropped.
   bool div_pow10(std::uint64_t n);
+  // How many times 10 divides the magnitude (0 for zero); linear in the number of limbs.
+  std::uint64_t trailing_decimal_zeros() const;
 
   // Go's big.Int.Int64(): the low 64 bits of the magnitude, negated for negative values.
   std::int64_t low_int64() const;

@@ -175,6 +175,13 @@ std::pair<std::int64_t, std::int32_t> remove_int64_factors(std::int64_t value, s
 
 // removeBigIntFactors.
 std::int32_t remove_big_factors(BigInt& value, std::uint32_t factor) {
+  if (factor == 10) {
+    // The same result in one pass: dividing a division at a time is quadratic, and "1…1e99999"
+    // has 100,000 factors of 10 (found by fuzz_quantity: seconds for a 30-byte quantity).
+    const std::uint64_t zeros = value.trailing_decimal_zeros();
+    value.div_pow10(zeros);
+    return static_cast<std::int32_t>(zeros);
+  }
   std::int32_t times = 0;
   while (!value.is_zero()) {
     BigInt q = value;
