@@ -278,6 +278,23 @@ void ConnectionGuard::set_phase(int phase, bool restart_clock) {
   if (phase == kIdle) slot->header_bytes = 0;
 }
 
+std::size_t ConnectionGuard::open_connections() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(
+      std::count_if(slots_.begin(), slots_.end(), [](const auto& slot) { return slot->fd >= 0; }));
+}
+
+std::size_t ConnectionGuard::close_idle() {
+  std::lock_guard lock(mutex_);
+  std::size_t closed = 0;
+  for (auto& slot : slots_) {
+    if (slot->fd < 0 || slot->phase == kBody || slot->phase == kHandling) continue;
+    ::shutdown(slot->fd, SHUT_RD);
+    ++closed;
+  }
+  return closed;
+}
+
 void ConnectionGuard::request_started() { set_phase(kBody, true); }
 void ConnectionGuard::body_finished() { set_phase(kHandling, false); }
 void ConnectionGuard::request_finished() { set_phase(kIdle, true); }

@@ -82,6 +82,13 @@ class ConnectionGuard {
   void body_finished();
   void request_finished();
 
+  // For a stopping server. Connections from handshake start until their SSL is freed:
+  std::size_t open_connections() const;
+  // Shuts the read side of every connection not inside a request (handshaking, between requests,
+  // or still sending headers): its worker sees the end of the stream and closes it, while
+  // requests in flight finish.
+  std::size_t close_idle();
+
   std::shared_ptr<const GuardCounters> counters() const { return counters_; }
 
   struct Slot;

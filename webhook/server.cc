@@ -16,7 +16,6 @@
 
 #include "certs/generate.h"
 #include "webhook/connection_guard.h"
-#include "webhook/connection_tracker.h"
 #include "webhook/log.h"
 #include "webhook/tls_credentials.h"
 
@@ -62,7 +61,6 @@ struct Server::Impl {
   ServerOptions options;
   WebhookMetrics& metrics;
   TlsCredentials credentials;
-  ConnectionTracker connections;
   std::unique_ptr<ConnectionGuard> guard;  // made in bind(); outlives http, whose SSL_CTX points to it
   std::map<std::string, JsonEndpoint> endpoints;
   std::function<Readiness()> readiness;
@@ -88,7 +86,6 @@ bool Server::Impl::setup_tls(SSL_CTX& ctx, std::string& error) {
   // need far fewer.
   SSL_CTX_sess_set_cache_size(&ctx, 1024);
   credentials.install(&ctx);
-  connections.install(&ctx);
   // Draining: a new connection fails its TLS handshake, before the client sends any request
   // (httplib would otherwise close a connection accepted just before the listener, after the
   // client had written its request on it).
@@ -231,13 +228,11 @@ void Server::Impl::install_routes() {
   };
   http->set_error_handler(std::move(on_error));
   http->set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
-    connections.request_started();
     guard->request_started();
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // Runs before the response is written; the read side is all close_idle() touches.
   http->set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    connections.request_finished();
     guard->request_finished();
     // Draining: the worker closes this connection after the answer, so tell the client not to
     // send another request on it (it reconnects, and is refused once the listener is gone).
@@ -338,7 +333,7 @@ void Server::stop() {
   // Waits up to `limit` for the open connections to end.
   auto drain = [&d](std::chrono::milliseconds limit) {
     const auto until = Clock::now() + limit;
-    while (d.connections.open_connections() > 0 && Clock::now() < until) {
+    while (d.guard->open_connections() > 0 && Clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   };
@@ -351,7 +346,7 @@ void Server::stop() {
   // closing the idle ones at once would drop a request a client is sending at that moment.
   // Idle connections would otherwise hold run() for their keep-alive timeout.
   if (first) drain(std::chrono::milliseconds(500));
-  d.connections.close_idle();
+  d.guard->close_idle();
 }
 
 bool Server::stopping() const { return impl_->stopping; }
