@@ -128,10 +128,6 @@ Vm::Vm(std::size_t memory_limit, bool cache_chunks) : state_(memory_limit), cach
   if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
     throw std::runtime_error(std::string("cannot build the Lua sandbox: ") + lua_tostring(L, -1));
   }
-  // A call leaves only short-lived garbage (the converted arguments, the call's environment, the
-  // result tables) beside the long-lived sandbox and chunks: generational collection skips
-  // re-marking the old objects (4% fewer instructions per InterpretHealth call, bench/).
-  lua_gc(L, LUA_GCGEN, 0, 0);
 }
 
 CallOutcome Vm::call(const Script& script, const char* function, int nresults, const PushArgs& push,
