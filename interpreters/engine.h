@@ -47,10 +47,9 @@ struct InterpretResult {
 struct EngineOptions {
   std::chrono::milliseconds deadline{1000};    // per call, like Karmada's 1 s
   std::size_t memory_limit = 64u << 20;        // per Lua state
-  std::size_t pool_size = 0;                   // 0: 4x the hardware concurrency, at least 16: as
-                                               // many as serve's default worker threads, so a
-                                               // request never waits for a Lua state (states
-                                               // are created on first use)
+  std::size_t pool_size = 0;                   // 0: 4x the hardware concurrency, at least 16
+                                               // (serve passes its worker count); states are
+                                               // created on first use
   bool cache_scripts = true;                   // false: load the script text on every call, as
                                                // Karmada does (benchmarks compare the two)
 };

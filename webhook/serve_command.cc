@@ -47,7 +47,7 @@ interp::EngineOptions engine_options(const ServeConfig& config) {
   interp::EngineOptions options;
   options.deadline = config.lua_timeout;
   options.memory_limit = config.lua_memory;
-  options.pool_size = config.threads;
+  options.pool_size = server_threads(config.threads);  // one Lua state per worker: no request waits
   return options;
 }
 
