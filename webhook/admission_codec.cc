@@ -1,6 +1,6 @@
 #include "webhook/admission_codec.h"
 
-#include "webhook/interpreter_codec.h"
+#include "common/base64.h"
 
 namespace cell0::webhook {
 
@@ -81,7 +81,7 @@ json encode_admission_response(const std::string& uid, const policies::Decision&
     const json patch = admission_patch(request_object, decision.object);
     if (!patch.empty()) {
       response["patchType"] = "JSONPatch";
-      response["patch"] = base64_encode(patch.dump());
+      response["patch"] = common::base64_encode(patch.dump());
     }
   }
   if (!decision.warnings.empty()) response["warnings"] = decision.warnings;

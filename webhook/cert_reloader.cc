@@ -7,7 +7,7 @@
 #include <openssl/evp.h>
 
 #include "certs/pem.h"
-#include "webhook/log.h"
+#include "common/log.h"
 
 namespace cell0::webhook {
 namespace {
@@ -53,7 +53,7 @@ std::optional<std::string> expiry_warning(SystemClock::time_point not_after, Sys
   return fmt::format("serving certificate expires in {} days; renew it", hours / 24);
 }
 
-CertReloader::CertReloader(fs::path cert_file, fs::path key_file, ReloadFn reload, MetricsRegistry& registry,
+CertReloader::CertReloader(fs::path cert_file, fs::path key_file, ReloadFn reload, common::MetricsRegistry& registry,
                            CertReloaderOptions options)
     : cert_file_(std::move(cert_file)),
       key_file_(std::move(key_file)),
@@ -82,13 +82,13 @@ void CertReloader::loaded_at_start() {
 void CertReloader::record_loaded(const char* event) {
   auto end = certs::read_not_after(cert_file_);
   if (!end) {
-    log_event(spdlog::level::warn, "cannot read notAfter of the serving certificate",
+    common::log_event(spdlog::level::warn, "cannot read notAfter of the serving certificate",
               {{"certFile", cert_file_.string()}, {"error", end.error().message}});
     return;
   }
   not_after_ = *end;
   not_after_gauge_.set(unix_seconds(*end));
-  log_event(spdlog::level::info, event, {{"certFile", cert_file_.string()}, {"notAfter", rfc3339(*end)}});
+  common::log_event(spdlog::level::info, event, {{"certFile", cert_file_.string()}, {"notAfter", rfc3339(*end)}});
   warn_if_due(true);
 }
 
@@ -98,7 +98,7 @@ void CertReloader::warn_if_due(bool force) {
   const auto warning = expiry_warning(*not_after_, now, options_.warn_before);
   if (!warning || (!force && now - last_warning_ < options_.warn_every)) return;
   last_warning_ = now;
-  log_event(spdlog::level::warn, *warning, {{"certFile", cert_file_.string()}, {"notAfter", rfc3339(*not_after_)}});
+  common::log_event(spdlog::level::warn, *warning, {{"certFile", cert_file_.string()}, {"notAfter", rfc3339(*not_after_)}});
 }
 
 bool CertReloader::poll() {
@@ -120,7 +120,7 @@ bool CertReloader::poll() {
   if (!reloaded) {
     ++failures_;
     reload_counter_.inc({"error"});
-    log_event(spdlog::level::err, "serving certificate reload failed; the previous certificate stays in use",
+    common::log_event(spdlog::level::err, "serving certificate reload failed; the previous certificate stays in use",
               {{"certFile", cert_file_.string()}, {"keyFile", key_file_.string()}, {"error", reloaded.error().message}});
     return false;
   }

@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "certs/result.h"
-#include "webhook/metrics.h"
+#include "common/metrics.h"
 
 namespace cell0::webhook {
 
@@ -37,7 +37,7 @@ class CertReloader {
 
   // `reload` is Server::reload_certificates (or a stand-in in tests).
   CertReloader(std::filesystem::path cert_file, std::filesystem::path key_file, ReloadFn reload,
-               MetricsRegistry& registry, CertReloaderOptions options = {});
+               common::MetricsRegistry& registry, CertReloaderOptions options = {});
   ~CertReloader();
   CertReloader(const CertReloader&) = delete;
   CertReloader& operator=(const CertReloader&) = delete;
@@ -61,8 +61,8 @@ class CertReloader {
   std::filesystem::path key_file_;
   ReloadFn reload_;
   CertReloaderOptions options_;
-  Gauge& not_after_gauge_;
-  Counter& reload_counter_;
+  common::Gauge& not_after_gauge_;
+  common::Counter& reload_counter_;
 
   mutable std::mutex mutex_;
   std::string loaded_fingerprint_;

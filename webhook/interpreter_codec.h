@@ -51,8 +51,4 @@ std::string encode_interpreter_response(const InterpreterCall& call,
                                         const interp::Result<interp::InterpretResult>& result);
 std::string encode_interpreter_failure(const std::string& uid, int code, const std::string& message);
 
-std::string base64_encode(std::string_view data);
-// Empty on malformed input.
-std::optional<std::string> base64_decode(std::string_view text);
-
 }  // namespace cell0::webhook

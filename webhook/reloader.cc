@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "webhook/log.h"
+#include "common/log.h"
 
 namespace cell0::webhook {
 namespace {
@@ -83,12 +83,12 @@ bool Reloader::load_now() {
     metrics_.last_reload_success.set(
         std::chrono::duration<double>(status_.last_success.time_since_epoch()).count());
     metrics_.customizations.set(static_cast<double>(outcome.customizations));
-    log_event(spdlog::level::info, subject_ + " loaded",
+    common::log_event(spdlog::level::info, subject_ + " loaded",
               {{"customizations", outcome.customizations}, {"files", outcome.files}, {"durationMs", ms}});
   } else {
     status_.last_error = outcome.error;
     metrics_.reload_failures.inc();
-    log_event(spdlog::level::err, status_.ready ? subject_ + " reload failed; keeping the last good set"
+    common::log_event(spdlog::level::err, status_.ready ? subject_ + " reload failed; keeping the last good set"
                                                 : subject_ + " failed to load",
               {{"error", outcome.error}, {"durationMs", ms}});
   }
@@ -128,7 +128,7 @@ void Reloader::loop() {
     if (!changed) {
       pending.clear();
     } else if (now == pending) {
-      log_event(spdlog::level::info, subject_ + " files changed; reloading");
+      common::log_event(spdlog::level::info, subject_ + " files changed; reloading");
       load_now();
       pending.clear();
     } else {

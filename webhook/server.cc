@@ -16,7 +16,7 @@
 
 #include "certs/generate.h"
 #include "webhook/connection_guard.h"
-#include "webhook/log.h"
+#include "common/log.h"
 #include "webhook/tls_credentials.h"
 
 namespace cell0::webhook {
@@ -123,7 +123,7 @@ void Server::Impl::route_json(const std::string& path, const JsonEndpoint& endpo
   const auto start = Clock::now();
   metrics.in_flight.add({}, 1);
   struct InFlight {
-    Gauge& gauge;
+    common::Gauge& gauge;
     ~InFlight() { gauge.add({}, -1); }
   } in_flight{metrics.in_flight};
 
@@ -131,7 +131,7 @@ void Server::Impl::route_json(const std::string& path, const JsonEndpoint& endpo
     res.status = status;
     res.set_content(endpoint.error_body(status, message), kJson);
     count(path, "", "", result, start);
-    log_event(spdlog::level::warn, "request refused",
+    common::log_event(spdlog::level::warn, "request refused",
               {{"endpoint", path}, {"status", status}, {"error", message}, {"remote", req.remote_addr}});
   };
 
@@ -171,7 +171,7 @@ void Server::Impl::route_json(const std::string& path, const JsonEndpoint& endpo
   } catch (const json::parse_error& e) {
     return refuse(400, "malformed", std::string("malformed JSON: ") + e.what());
   }
-  log_event(spdlog::level::debug, "request body", {{"endpoint", path}, {"body", body}});
+  common::log_event(spdlog::level::debug, "request body", {{"endpoint", path}, {"body", body}});
 
   JsonReply reply;
   try {
@@ -190,8 +190,8 @@ void Server::Impl::route_json(const std::string& path, const JsonEndpoint& endpo
   fields["result"] = reply.result;
   fields["status"] = reply.http_status;
   fields["durationMs"] = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  log_event(reply.result == "ok" ? spdlog::level::info : spdlog::level::warn, "request", fields);
-  log_event(spdlog::level::debug, "response body", {{"endpoint", path}, {"body", reply.body}});
+  common::log_event(reply.result == "ok" ? spdlog::level::info : spdlog::level::warn, "request", fields);
+  common::log_event(spdlog::level::debug, "response body", {{"endpoint", path}, {"body", reply.body}});
 }
 
 void Server::Impl::install_routes() {

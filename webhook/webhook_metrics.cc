@@ -4,7 +4,7 @@
 
 namespace cell0::webhook {
 
-WebhookMetrics::WebhookMetrics(MetricsRegistry& r)
+WebhookMetrics::WebhookMetrics(common::MetricsRegistry& r)
     : registry(r),
       requests(r.counter("cell0_webhook_requests_total", "Requests answered, by endpoint, operation, kind and result.",
                          {"endpoint", "operation", "kind", "result"})),

@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "webhook/metrics.h"
+#include "common/metrics.h"
 
 namespace cell0::interp {
 class Engine;
@@ -14,26 +14,26 @@ namespace cell0::webhook {
 struct GuardCounters;
 
 struct WebhookMetrics {
-  explicit WebhookMetrics(MetricsRegistry& registry);
+  explicit WebhookMetrics(common::MetricsRegistry& registry);
 
-  MetricsRegistry& registry;
+  common::MetricsRegistry& registry;
   // endpoint, operation, kind, result (ok | error | rejected | ...)
-  Counter& requests;
-  Histogram& latency;
-  Gauge& in_flight;
-  Counter& connections_closed;  // reason: header_timeout | body_timeout | ... (connection_guard.h)
-  Gauge& connections_open;
-  Counter& reloads;
-  Counter& reload_failures;
-  Gauge& last_reload_success;  // unix seconds of the last good load
-  Gauge& customizations_ready;  // 1 when a registry is loaded
-  Gauge& customizations;        // customizations in the current snapshot
-  Counter& lua_runs;
-  Counter& lua_errors;  // kind: runtime | memory
-  Counter& lua_timeouts;
-  Counter& lua_states_replaced;
-  Gauge& lua_pool_in_use;
-  Gauge& lua_pool_size;
+  common::Counter& requests;
+  common::Histogram& latency;
+  common::Gauge& in_flight;
+  common::Counter& connections_closed;  // reason: header_timeout | body_timeout | ... (connection_guard.h)
+  common::Gauge& connections_open;
+  common::Counter& reloads;
+  common::Counter& reload_failures;
+  common::Gauge& last_reload_success;  // unix seconds of the last good load
+  common::Gauge& customizations_ready;  // 1 when a registry is loaded
+  common::Gauge& customizations;        // customizations in the current snapshot
+  common::Counter& lua_runs;
+  common::Counter& lua_errors;  // kind: runtime | memory
+  common::Counter& lua_timeouts;
+  common::Counter& lua_states_replaced;
+  common::Gauge& lua_pool_in_use;
+  common::Gauge& lua_pool_size;
 };
 
 // Copies Engine::stats() into the lua_* families on every scrape.

@@ -42,7 +42,7 @@ TEST_CASE("a Secret volume ..data swap is a change, a touch is not", "[cert-relo
   TempDir tmp;
   SecretVolume volume(tmp.path() / "tls");
   volume.publish(volume.issue());
-  MetricsRegistry registry;
+  cell0::common::MetricsRegistry registry;
   FakeServer server;
   CertReloader reloader(volume.cert(), volume.key(), [&] { return server.reload(); }, registry);
   reloader.loaded_at_start();
@@ -68,7 +68,7 @@ TEST_CASE("same size, same mtime, new bytes is still a change", "[cert-reloader]
   const fs::path key = tmp.path() / "tls.key";
   std::ofstream(cert) << "AAAA";
   std::ofstream(key) << "BBBB";
-  MetricsRegistry registry;
+  cell0::common::MetricsRegistry registry;
   FakeServer server;
   CertReloader reloader(cert, key, [&] { return server.reload(); }, registry);
   const auto mtime = fs::last_write_time(cert);
@@ -83,7 +83,7 @@ TEST_CASE("a broken pair is reported once and retried when the files change agai
   TempDir tmp;
   SecretVolume volume(tmp.path() / "tls");
   volume.publish(volume.issue());
-  MetricsRegistry registry;
+  cell0::common::MetricsRegistry registry;
   FakeServer server;
   CertReloader reloader(volume.cert(), volume.key(), [&] { return server.reload(); }, registry);
   reloader.loaded_at_start();
@@ -108,7 +108,7 @@ TEST_CASE("the background thread picks up a rotation", "[cert-reloader]") {
   TempDir tmp;
   SecretVolume volume(tmp.path() / "tls");
   volume.publish(volume.issue());
-  MetricsRegistry registry;
+  cell0::common::MetricsRegistry registry;
   std::atomic<int> reloads{0};
   CertReloader reloader(
       volume.cert(), volume.key(),

@@ -7,8 +7,8 @@
 #include "certs/pem.h"
 #include "tests/certs/temp_dir.h"
 #include "tests/deploy/process.h"
-#include "webhook/certs_command.h"
-#include "webhook/interpreter_codec.h"
+#include "cli/certs_command.h"
+#include "common/base64.h"
 
 using namespace cell0::testing;
 namespace fs = std::filesystem;
@@ -34,7 +34,7 @@ TEST_CASE("certs generate writes a CA and a serving certificate for the Service 
   const CommandResult first = generate(out);
   REQUIRE(first.status == 0);
   // stdout is the caBundle alone, ready for a registration.
-  CHECK(first.output == cell0::webhook::base64_encode(read_file(out / "ca.crt")) + "\n");
+  CHECK(first.output == cell0::common::base64_encode(read_file(out / "ca.crt")) + "\n");
 
   auto pair = cell0::certs::load_key_pair(out / "tls.crt", out / "tls.key");
   auto ca = cell0::certs::load_key_pair(out / "ca.crt", out / "ca.key");
@@ -87,6 +87,6 @@ TEST_CASE("certs generate refuses bad input with one line", "[certs-command]") {
 }
 
 TEST_CASE("service DNS names", "[certs-command]") {
-  CHECK(cell0::webhook::service_dns_names("a", "b") ==
+  CHECK(cell0::cli::service_dns_names("a", "b") ==
         std::vector<std::string>{"a", "a.b", "a.b.svc", "a.b.svc.cluster.local"});
 }

@@ -12,7 +12,7 @@
 #include "tests/certs/temp_dir.h"
 #include "tests/deploy/process.h"
 #include "tests/deploy/rendered_install.h"
-#include "webhook/interpreter_codec.h"
+#include "common/base64.h"
 
 using nlohmann::json;
 using namespace cell0::testing;
@@ -29,7 +29,7 @@ std::string decode(const std::string& base64) {
   for (char c : base64) {
     if (c != '\n' && c != '\r') compact += c;
   }
-  return cell0::webhook::base64_decode(compact).value_or("");
+  return cell0::common::base64_decode(compact).value_or("");
 }
 
 void write(const fs::path& file, const std::string& text) {
@@ -69,7 +69,7 @@ clusters:
   - name: karmada
     cluster:
       server: "https://karmada-apiserver.karmada-system.svc:5443"
-      certificate-authority-data: )" + cell0::webhook::base64_encode(ca_pem) + R"(
+      certificate-authority-data: )" + cell0::common::base64_encode(ca_pem) + R"(
 users:
   - name: reconciler
     user: {token: stand-in}

@@ -10,8 +10,8 @@
 #include "certs/pem.h"
 #include "tests/certs/temp_dir.h"
 #include "tests/deploy/process.h"
-#include "webhook/interpreter_codec.h"
-#include "webhook/kubeconfig.h"
+#include "common/base64.h"
+#include "kube/kubeconfig.h"
 
 using namespace cell0::testing;
 namespace fs = std::filesystem;
@@ -27,10 +27,10 @@ TEST_CASE("make-reconciler-kubeconfig.sh writes a kubeconfig the reconciler load
   std::ofstream(kubectl) << "#!/bin/sh\n"
                             "case \"$*\" in\n"
                             "  *cell0-webhook-reconciler-token*'{.data.token}'*) printf %s '"
-                         << cell0::webhook::base64_encode("eyJhbGciOi.stand-in.token")
+                         << cell0::common::base64_encode("eyJhbGciOi.stand-in.token")
                          << "' ;;\n"
                             "  *cell0-webhook-reconciler-token*'{.data.ca\\.crt}'*) printf %s '"
-                         << cell0::webhook::base64_encode(ca_pem)
+                         << cell0::common::base64_encode(ca_pem)
                          << "' ;;\n"
                             "  *) echo \"unexpected: $*\" >&2; exit 1 ;;\n"
                             "esac\n";
@@ -43,7 +43,7 @@ TEST_CASE("make-reconciler-kubeconfig.sh writes a kubeconfig the reconciler load
   INFO(out.output);
   REQUIRE(out.status == 0);
   std::ofstream(tmp.path() / "kubeconfig") << out.output;
-  auto kube = cell0::webhook::load_kubeconfig(tmp.path() / "kubeconfig");
+  auto kube = cell0::kube::load_kubeconfig(tmp.path() / "kubeconfig");
   INFO((kube ? "" : kube.error().message));
   REQUIRE(kube.ok());
   CHECK(kube->server == "https://karmada-apiserver.karmada-system.svc:5443");

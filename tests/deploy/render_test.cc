@@ -9,7 +9,7 @@
 
 #include "certs/pem.h"
 #include "tests/deploy/rendered_install.h"
-#include "webhook/interpreter_codec.h"
+#include "common/base64.h"
 
 using nlohmann::json;
 using namespace cell0::testing;
@@ -41,7 +41,7 @@ std::string decode(const std::string& base64) {
   for (char c : base64) {
     if (c != '\n' && c != '\r') compact += c;
   }
-  auto decoded = cell0::webhook::base64_decode(compact);
+  auto decoded = cell0::common::base64_decode(compact);
   return decoded ? *decoded : std::string{};
 }
 

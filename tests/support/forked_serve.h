@@ -14,8 +14,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "webhook/serve_command.h"
-#include "webhook/serve_settings.h"
+#include "cli/serve_command.h"
+#include "cli/serve_settings.h"
 
 namespace cell0::testing {
 
@@ -34,9 +34,9 @@ inline int free_port() {
 
 class ForkedServe {
  public:
-  explicit ForkedServe(const webhook::ServeConfig& config) : pid_(::fork()) {
+  explicit ForkedServe(const cli::ServeConfig& config) : pid_(::fork()) {
     if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) std::_Exit(webhook::run_serve(config));
+    if (pid_ == 0) std::_Exit(cli::run_serve(config));
   }
   ~ForkedServe() {
     if (!reaped_ && ::waitpid(pid_, nullptr, WNOHANG) == 0) {

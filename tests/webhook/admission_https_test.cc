@@ -11,7 +11,7 @@
 #include "webhook/admission_codec.h"
 #include "webhook/admission_endpoint.h"
 #include "webhook/admission_policy_store.h"
-#include "webhook/interpreter_codec.h"
+#include "common/base64.h"
 #include "webhook/interpreter_endpoint.h"
 
 namespace cell0::testing {
@@ -100,7 +100,7 @@ TEST_CASE("golden admission cases over HTTPS: /mutate then /validate", "[admissi
       if (!allowed) message = r["status"]["message"];
       if (r.contains("patch")) {
         CHECK(r["patchType"] == "JSONPatch");
-        auto decoded = webhook::base64_decode(r["patch"].get<std::string>());
+        auto decoded = common::base64_decode(r["patch"].get<std::string>());
         REQUIRE(decoded);
         object = object.patch(json::parse(*decoded));
       }
@@ -172,7 +172,7 @@ TEST_CASE("AdmissionReview envelope over HTTPS", "[admission][https]") {
     const json& r = reply["response"];
     CHECK(r["uid"] == "u-1");
     CHECK(r["allowed"] == true);
-    const json patch = json::parse(*webhook::base64_decode(r["patch"].get<std::string>()));
+    const json patch = json::parse(*common::base64_decode(r["patch"].get<std::string>()));
     CHECK(patch == json::parse(R"([{"op":"add","path":"/spec/placement","value":{"clusterTolerations":
       [{"effect":"NoSchedule","key":"pure-control-cluster","operator":"Exists"}]}}])"));
     CHECK(r["auditAnnotations"].contains("pure-control-toleration"));

@@ -8,7 +8,7 @@
 
 #include "interpreters/conformance.h"
 #include "tests/webhook/test_server.h"
-#include "webhook/interpreter_codec.h"
+#include "common/base64.h"
 #include "webhook/interpreter_endpoint.h"
 
 using namespace cell0::webhook;
@@ -68,7 +68,7 @@ interp::Result<interp::InterpretResult> from_response(const json& sent, const js
       r.object = object;
       if (response.contains("patch")) {
         REQUIRE(response["patchType"] == "JSONPatch");
-        r.object = object.patch(json::parse(*base64_decode(response["patch"].get<std::string>())));
+        r.object = object.patch(json::parse(*cell0::common::base64_decode(response["patch"].get<std::string>())));
       } else {
         REQUIRE_FALSE(response.contains("patchType"));
       }

@@ -8,7 +8,7 @@
 
 #include "interpreters/engine.h"
 #include "tests/webhook/test_server.h"
-#include "webhook/interpreter_codec.h"
+#include "common/base64.h"
 #include "webhook/interpreter_endpoint.h"
 
 using namespace cell0::webhook;
@@ -142,7 +142,7 @@ TEST_CASE("§1.5 through the engine: ReviseReplica, Retain, AggregateStatus patc
           {"clusterName":"member2","status":{"readyReplicas":1},"applied":true,"health":"Unhealthy"}])");
   const json aggregated = e.answer(aggregate);
   CHECK(aggregated["patchType"] == "JSONPatch");
-  CHECK(json::parse(*base64_decode(aggregated["patch"].get<std::string>())) ==
+  CHECK(json::parse(*cell0::common::base64_decode(aggregated["patch"].get<std::string>())) ==
         json::parse(R"([{"op":"add","path":"/status","value":{"readyReplicas":3}}])"));
 }
 

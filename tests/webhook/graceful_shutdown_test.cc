@@ -25,7 +25,7 @@
 #include <spdlog/spdlog.h>
 
 #include "tests/certs/temp_dir.h"
-#include "webhook/serve_settings.h"
+#include "cli/serve_settings.h"
 
 using cell0::testing::TempDir;
 using nlohmann::json;
@@ -119,14 +119,14 @@ TEST_CASE("SIGTERM under keep-alive load: every request sent is answered, later 
   fs::create_directories(rules);
   std::ofstream(rules / "drain.yaml") << kRules;
   const int port = free_port();
-  cell0::webhook::ServeSettings settings;
+  cell0::cli::ServeSettings settings;
   settings.listen = "127.0.0.1:" + std::to_string(port);
   settings.state_dir = (tmp.path() / "state").string();
   settings.customizations = {rules.string()};
   settings.threads = kClients + 2;  // the clients, the readiness probe and one spare
   settings.lua_timeout = "5s";
   settings.shutdown_grace = "10s";
-  auto config = cell0::webhook::resolve_settings(settings);
+  auto config = cell0::cli::resolve_settings(settings);
   REQUIRE(config.ok());
   const auto log_level = spdlog::get_level();
   spdlog::set_level(spdlog::level::err);  // inherited by the child: no line per request

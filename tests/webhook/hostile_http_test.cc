@@ -30,7 +30,7 @@
 #include "certs/state_dir.h"
 #include "tests/certs/temp_dir.h"
 #include "tests/support/forked_serve.h"
-#include "webhook/serve_settings.h"
+#include "cli/serve_settings.h"
 #include "webhook/server.h"
 
 using namespace cell0::webhook;
@@ -110,7 +110,7 @@ class HostileServer {
 
  private:
   cell0::testing::TempDir dir_;
-  MetricsRegistry registry_;
+  cell0::common::MetricsRegistry registry_;
   WebhookMetrics metrics_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
@@ -612,14 +612,14 @@ TEST_CASE("a client that resets its connection mid-response does not stop the se
 TEST_CASE("serve: the limit flags reach the server", "[hostile_http][serve]") {
   cell0::testing::TempDir tmp;
   const int port = free_port();
-  ServeSettings settings;
+  cell0::cli::ServeSettings settings;
   settings.listen = "127.0.0.1:" + std::to_string(port);
   settings.state_dir = (tmp.path() / "state").string();
   settings.threads = 2;
   settings.header_timeout = "500ms";
   settings.max_request_bytes = "1Ki";
   settings.shutdown_grace = "2s";
-  auto config = resolve_settings(settings);
+  auto config = cell0::cli::resolve_settings(settings);
   REQUIRE(config.ok());
   const auto log_level = spdlog::get_level();
   spdlog::set_level(spdlog::level::err);  // the child inherits it

@@ -31,7 +31,7 @@
 
 #include "common/yaml_json.h"
 #include "tests/certs/temp_dir.h"
-#include "webhook/serve_settings.h"
+#include "cli/serve_settings.h"
 
 using cell0::testing::TempDir;
 using nlohmann::json;
@@ -187,7 +187,7 @@ TEST_CASE("hostile Lua corpus over HTTPS: clear answers within budget, no escape
   REQUIRE(canary.expect.value("canary", false));
 
   const int port = free_port();
-  cell0::webhook::ServeSettings settings;
+  cell0::cli::ServeSettings settings;
   settings.listen = "127.0.0.1:" + std::to_string(port);
   settings.state_dir = state.string();
   settings.customizations = {(fs::path(CELL0_TEST_DATA_DIR) / "hostile_lua").string()};
@@ -196,7 +196,7 @@ TEST_CASE("hostile Lua corpus over HTTPS: clear answers within budget, no escape
   settings.lua_memory = "16Mi";
   settings.shutdown_grace = "5s";
   settings.log_level = "error";
-  auto config = cell0::webhook::resolve_settings(settings);
+  auto config = cell0::cli::resolve_settings(settings);
   REQUIRE(config.ok());
   // The child logs at the level it inherits (run_serve leaves logging to its caller): errors only,
   // not a warning per hostile request.

@@ -69,7 +69,7 @@ struct Fixture {
 
 TEST_CASE("customizations reload under concurrent requests with zero failures", "[reload][https]") {
   Fixture f;
-  cell0::webhook::MetricsRegistry registry;
+  cell0::common::MetricsRegistry registry;
   cell0::webhook::WebhookMetrics metrics(registry);
   cell0::webhook::Reloader reloader(
       {f.dir.path()},

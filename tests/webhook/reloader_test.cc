@@ -62,7 +62,7 @@ TEST_CASE("the fingerprint follows names, sizes and mtimes and skips hidden entr
 TEST_CASE("the reloader installs good sets and keeps the last good one", "[reloader]") {
   TempDir tmp;
   write(tmp.path() / "a.yaml", "one");
-  MetricsRegistry registry;
+  cell0::common::MetricsRegistry registry;
   WebhookMetrics metrics(registry);
   FakeLoader loader;
   Reloader reloader({tmp.path()}, std::ref(loader), metrics, std::chrono::milliseconds(20));
@@ -97,7 +97,7 @@ TEST_CASE("the reloader installs good sets and keeps the last good one", "[reloa
 TEST_CASE("without a good load the reloader is not ready", "[reloader]") {
   TempDir tmp;
   write(tmp.path() / "a.yaml", "broken");
-  MetricsRegistry registry;
+  cell0::common::MetricsRegistry registry;
   WebhookMetrics metrics(registry);
   FakeLoader loader;
   Reloader reloader({tmp.path()}, std::ref(loader), metrics);

@@ -66,12 +66,12 @@ class TestServer {
   std::string ca_path() const { return (dir_.path() / "ca.crt").string(); }
   const std::filesystem::path& dir() const { return dir_.path(); }
   webhook::Server& server() { return *server_; }
-  webhook::MetricsRegistry& registry() { return registry_; }
+  common::MetricsRegistry& registry() { return registry_; }
   std::atomic<bool>& ready() { return ready_; }
 
  private:
   TempDir dir_;
-  webhook::MetricsRegistry registry_;
+  common::MetricsRegistry registry_;
   webhook::WebhookMetrics metrics_;
   std::unique_ptr<webhook::Server> server_;
   std::thread thread_;

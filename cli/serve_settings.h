@@ -1,0 +1,129 @@
+// Settings of `serve`: the flags, the same settings from a YAML --config file (flags win), and
+// their checked, typed form.
+//
+// Defaults: --listen 127.0.0.1:8443; --state-dir $XDG_STATE_HOME/cell0-webhook, else
+// $HOME/.local/state/cell0-webhook, else ./.cell0-state; generated certificates cover localhost,
+// 127.0.0.1 and every --tls-san; --customizations: the bundled interpreters/customizations
+// (<exe dir>/../interpreters/customizations, <exe dir>/../share/cell0-webhook/customizations,
+// then the source tree the binary was built from); --shutdown-grace 10s; --lua-timeout 1s;
+// --lua-memory 64Mi; --threads 0 (4 x hardware concurrency, at least 16); --log-level info.
+//
+// Limits on clients (README "Limits"; the webhook sits on the apiserver's write path with
+// failurePolicy Fail, so no client may be able to stop it serving):
+//   --read-timeout 10s, --write-timeout 10s: one socket read or write; a peer that stops
+//     mid-request is dropped after this.
+//   --header-timeout 10s: the TLS handshake and the first request's headers must be complete
+//     within this of a worker picking the connection up, a later request's headers within this
+//     of its first byte (slowloris: bytes trickled within --read-timeout).
+//   --body-timeout 30s: the whole request body (the apiserver gives a webhook call 30s at most).
+//   --idle-timeout 5s: a keep-alive connection idle between requests is closed (the apiserver
+//     reconnects). Whole seconds, rounded up. Writing a response plus the idle wait are also
+//     capped at --idle-timeout + --header-timeout.
+//   --max-header-bytes 64Ki: TLS bytes a request may send before its headers are complete
+//     (httplib alone bounds single lines to 8 KiB but neither their number nor a line before
+//     its end). At least 32Ki: one TLS record may carry the start of the body too.
+//   --max-request-bytes 3Mi: /interpreter body (the apiserver's own request limit is 3 MiB);
+//     --max-admission-bytes 8Mi: /mutate and /validate bodies (an AdmissionReview carries the
+//     object and its old version). Larger bodies get 413 with a JSON error.
+//   --max-connections 1000: connections being served plus waiting for a worker; more are
+//     closed at once (keep it below the open-files limit). 0: no cap. When every worker is busy
+//     and connections wait, idle keep-alive connections are closed first, oldest first.
+//
+// Config file keys are the flag names without dashes, in any case: `listen`, `tls-cert` or
+// `tlsCert`, `customizations` (a list), ... Unknown keys are errors.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <spdlog/common.h>
+
+#include "interpreters/error.h"
+
+namespace cell0::cli {
+
+// As given on the command line or in the config file, before checking.
+struct ServeSettings {
+  std::string listen = "127.0.0.1:8443";
+  std::string tls_cert;
+  std::string tls_key;
+  std::string state_dir;
+  std::vector<std::string> tls_sans;
+  std::string client_ca;
+  std::vector<std::string> customizations;
+  std::string policy;
+  std::string config;
+  std::size_t threads = 0;
+  std::string shutdown_grace = "10s";
+  std::string lua_timeout = "1s";
+  std::string lua_memory = "64Mi";
+  std::string read_timeout = "10s";
+  std::string write_timeout = "10s";
+  std::string header_timeout = "10s";
+  std::string body_timeout = "30s";
+  std::string idle_timeout = "5s";
+  std::string max_header_bytes = "64Ki";
+  std::string max_request_bytes = "3Mi";
+  std::string max_admission_bytes = "8Mi";
+  std::size_t max_connections = 1000;
+  std::string log_level = "info";
+  bool check_config = false;
+  std::string kubeconfig;  // the pure-control taint reconciler runs when this or in_cluster is set
+  std::string context;
+  bool in_cluster = false;
+};
+
+struct ServeConfig {
+  std::string host;
+  int port = 0;
+  std::filesystem::path tls_cert;  // empty: generated in state_dir
+  std::filesystem::path tls_key;
+  std::filesystem::path state_dir;
+  std::vector<std::string> sans;  // for generated certificates
+  std::filesystem::path client_ca;
+  std::vector<std::filesystem::path> customizations;
+  std::filesystem::path policy;
+  std::size_t threads = 0;
+  std::chrono::milliseconds shutdown_grace{10000};
+  std::chrono::milliseconds lua_timeout{1000};
+  std::size_t lua_memory = 64u << 20;
+  std::chrono::milliseconds read_timeout{10000};
+  std::chrono::milliseconds write_timeout{10000};
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{30000};
+  std::chrono::milliseconds idle_timeout{5000};
+  std::size_t max_header_bytes = 64u << 10;
+  std::size_t max_request_bytes = 3u << 20;
+  std::size_t max_admission_bytes = 8u << 20;
+  std::size_t max_connections = 1000;
+  spdlog::level::level_enum log_level = spdlog::level::info;
+  std::filesystem::path kubeconfig;
+  std::string kube_context;
+  bool in_cluster = false;
+  bool reconcile_taints() const { return !kubeconfig.empty() || in_cluster; }
+};
+
+// Normalized setting name: lower case without '-' and '_' ("tls-cert", "tlsCert" -> "tlscert").
+std::string setting_key(std::string_view name);
+
+// Fills the settings not in `given` (normalized keys of flags set on the command line) from the
+// YAML file.
+interp::Result<bool> apply_config_file(const std::filesystem::path& file, ServeSettings& settings,
+                                       const std::set<std::string>& given);
+
+interp::Result<ServeConfig> resolve_settings(const ServeSettings& settings);
+
+// "10s", "500ms", "2m", "1h" or a bare number of seconds.
+interp::Result<std::chrono::milliseconds> parse_duration(std::string_view text);
+// "64Mi", "1Gi", "512Ki", "100M", "1000000" (bytes).
+interp::Result<std::size_t> parse_byte_size(std::string_view text);
+
+std::filesystem::path default_state_dir();
+// The bundled customizations folder, or empty when none of the candidates exists.
+std::filesystem::path default_customizations_dir();
+
+}  // namespace cell0::cli

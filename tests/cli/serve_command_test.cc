@@ -1,0 +1,176 @@
+// `serve` as a whole: --check-config, and a forked server that reloads customizations, keeps the
+// last good set and exits 0 on SIGTERM.
+#include "tests/support/forked_serve.h"
+#include "cli/serve_command.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <catch2/catch.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/certs/temp_dir.h"
+#include "cli/serve_settings.h"
+
+using namespace cell0::cli;
+using cell0::testing::TempDir;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+using cell0::testing::free_port;
+
+constexpr const char* kHealthRule = R"(apiVersion: config.karmada.io/v1alpha1
+kind: ResourceInterpreterCustomization
+metadata:
+  name: workload
+spec:
+  target:
+    apiVersion: workload.example.io/v1alpha1
+    kind: Workload
+  customizations:
+    healthInterpretation:
+      luaScript: |
+        function InterpretHealth(obj)
+          return obj.status.readyReplicas == obj.spec.replicas
+        end
+)";
+
+constexpr const char* kBrokenRule = R"(apiVersion: config.karmada.io/v1alpha1
+kind: ResourceInterpreterCustomization
+metadata:
+  name: broken
+spec:
+  target:
+    apiVersion: workload.example.io/v1alpha1
+    kind: Broken
+  customizations:
+    healthInterpretation:
+      luaScript: |
+        function InterpretHealth(obj)
+          return (
+        end
+)";
+
+int parse_serve(const std::vector<std::string>& args) {
+  CLI::App app;
+  add_serve_command(app);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  reversed.push_back("serve");
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return e.get_exit_code();
+  }
+  return 0;
+}
+
+json health_review(const std::string& uid) {
+  return {{"apiVersion", "config.karmada.io/v1alpha1"},
+          {"kind", "ResourceInterpreterContext"},
+          {"request",
+           {{"uid", uid},
+            {"operation", "InterpretHealth"},
+            {"replicas", 0},
+            {"object",
+             {{"apiVersion", "workload.example.io/v1alpha1"},
+              {"kind", "Workload"},
+              {"metadata", {{"name", "w"}}},
+              {"spec", {{"replicas", 2}}},
+              {"status", {{"readyReplicas", 2}}}}}}}};
+}
+
+template <typename Pred>
+bool eventually(Pred pred, int seconds) {
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("serve --check-config loads everything and exits 0 or 1", "[serve]") {
+  TempDir tmp;
+  std::ofstream(tmp.path() / "workload.yaml") << kHealthRule;
+  CHECK(parse_serve({"--customizations", tmp.path().string(), "--check-config", "--log-level", "error"}) == 0);
+  std::ofstream(tmp.path() / "broken.yaml") << kBrokenRule;
+  CHECK(parse_serve({"--customizations", tmp.path().string(), "--check-config", "--log-level", "error"}) == 1);
+  CHECK(parse_serve({"--customizations", (tmp.path() / "none").string(), "--check-config"}) == 1);
+  CHECK(parse_serve({"--tls-cert", "x", "--check-config"}) == 1);
+
+  const fs::path config = tmp.path() / "serve.yaml";
+  std::ofstream(config) << "customizations: [" << (tmp.path() / "workload.yaml").string() << "]\nlogLevel: error\n";
+  CHECK(parse_serve({"--config", config.string(), "--check-config"}) == 0);
+  // The flag overrides the file.
+  CHECK(parse_serve({"--config", config.string(), "--customizations", tmp.path().string(), "--check-config"}) == 1);
+}
+
+TEST_CASE("serve reloads customizations, keeps the last good set and exits 0 on SIGTERM", "[serve]") {
+  TempDir tmp;
+  const fs::path rules = tmp.path() / "rules";
+  fs::create_directories(rules);
+  std::ofstream(rules / "workload.yaml") << kHealthRule;
+  const int port = free_port();
+  ServeSettings settings;
+  settings.listen = "127.0.0.1:" + std::to_string(port);
+  settings.state_dir = (tmp.path() / "state").string();
+  settings.customizations = {rules.string()};
+  settings.shutdown_grace = "5s";
+  settings.log_level = "error";
+  auto config = resolve_settings(settings);
+  REQUIRE(config.ok());
+
+  cell0::testing::ForkedServe serve(*config);
+
+  const fs::path ca = tmp.path() / "state" / "ca.crt";
+  auto client = [&] {
+    auto cli = std::make_unique<httplib::SSLClient>("127.0.0.1", port);
+    cli->set_ca_cert_path(ca.c_str());
+    cli->enable_server_certificate_verification(true);
+    cli->set_tcp_nodelay(true);
+    cli->set_connection_timeout(std::chrono::seconds(2));
+    cli->set_read_timeout(std::chrono::seconds(5));
+    return cli;
+  };
+  auto readyz = [&]() -> json {
+    if (!fs::exists(ca)) return json::object();
+    auto res = client()->Get("/readyz");
+    return res ? json::parse(res->body) : json::object();
+  };
+  bool ok = eventually([&] { return readyz().value("ready", false); }, 20);
+  if (ok) {
+    auto res = client()->Post("/interpreter", health_review("s1").dump(), "application/json");
+    REQUIRE(res);
+    CHECK(json::parse(res->body)["response"]["healthy"] == true);
+
+    std::ofstream(rules / "broken.yaml") << kBrokenRule;
+    CHECK(eventually([&] { return readyz().contains("lastReloadError"); }, 10));
+    const json ready = readyz();
+    CHECK(ready["ready"] == true);
+    res = client()->Post("/interpreter", health_review("s2").dump(), "application/json");
+    REQUIRE(res);
+    CHECK(json::parse(res->body)["response"]["successful"] == true);
+
+    auto metrics = client()->Get("/metrics");
+    REQUIRE(metrics);
+    CHECK(metrics->body.find("cell0_customizations_reload_failures_total 1") != std::string::npos);
+    CHECK(metrics->body.find("cell0_customizations_ready 1") != std::string::npos);
+    CHECK(metrics->body.find("cell0_lua_runs_total") != std::string::npos);
+  }
+  const auto status = serve.terminate(std::chrono::seconds(10));
+  REQUIRE(ok);
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+}
