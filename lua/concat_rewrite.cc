@@ -170,10 +170,12 @@ class Lexer {
           skip_newline();
           break;
         case 'x':
+          five_two_escapes_.push_back(p_ - 1);
           if (!is_xdigit(at(p_ + 1)) || !is_xdigit(at(p_ + 2))) throw SyntaxError{};
           p_ += 3;
           break;
         case 'z':
+          five_two_escapes_.push_back(p_ - 1);
           ++p_;
           while (!eof() && is_space(s_[p_])) {
             if (is_newline(s_[p_])) skip_newline();
@@ -181,6 +183,7 @@ class Lexer {
           }
           break;
         case 'u': {
+          five_two_escapes_.push_back(p_ - 1);
           ++p_;
           if (at(p_) != '{') throw SyntaxError{};
           ++p_;
@@ -328,14 +331,21 @@ class Lexer {
 
   std::string_view s_;
   std::size_t p_ = 0;
+
+ public:
+  // Backslashes of escapes Lua 5.1 does not have (\x, \z, \u): there the escape is the letter.
+  std::vector<std::size_t> five_two_escapes_;
 };
 
-// One piece of text to splice into the source.
+// One piece of text to splice into the source: `text` replaces the `erase` bytes at `pos`.
 struct Edit {
-  enum Kind : std::uint8_t { Close = 0, Separator = 1, Open = 2 };
+  // Order of edits at one position: a number's suffix, closings, a separator, openings.
+  enum Kind : std::uint8_t { Suffix = 0, Close = 1, Separator = 2, Open = 3 };
   std::size_t pos;
   Kind kind;
   std::uint32_t seq;  // recording order, to nest edits that share a position
+  std::size_t erase = 0;
+  std::string text;
 };
 
 struct Priority {
@@ -366,9 +376,22 @@ constexpr int kConcatLeftPriority = 9;
 // Lua itself stops at 200 nested C levels; this only protects our own stack.
 constexpr int kMaxDepth = 1000;
 
+// What the parser rewrites besides nothing: empty strings turn a rewrite off.
+struct Targets {
+  std::string_view concat;  // function for `..` chains
+  std::string_view list;    // function for list constructors
+  std::string_view table;   // function for constructors with keys
+  bool float_literals = false;
+};
+
+// Pair fields per call of the keyed-constructor function: a call needs two registers a pair
+// and a function has 255, some of them already taken by the code around the constructor.
+constexpr std::size_t kFieldsPerCall = 24;
+
 class Parser {
  public:
-  explicit Parser(const std::vector<Token>& toks) : t_(toks) {}
+  Parser(std::string_view src, const std::vector<Token>& toks, const Targets& targets)
+      : s_(src), t_(toks), targets_(targets) {}
 
   std::vector<Edit> run() {
     block();
@@ -404,8 +427,8 @@ class Parser {
   }
   std::size_t prev_end() const { return t_[p_ - 1].end; }
 
-  void add_edit(std::size_t pos, Edit::Kind kind) {
-    edits_.push_back({pos, kind, seq_++});
+  void add_edit(std::size_t pos, Edit::Kind kind, std::string text, std::size_t erase = 0) {
+    edits_.push_back({pos, kind, seq_++, erase, std::move(text)});
   }
 
   bool block_follow(bool with_until) const {
@@ -574,14 +597,14 @@ class Parser {
     for (;;) {
       Priority pr = binary_priority(op);
       if (pr.left <= limit) return op;
-      if (op == Tok::Concat) {
-        add_edit(t_[first].begin, Edit::Open);
+      if (op == Tok::Concat && !targets_.concat.empty()) {
+        add_edit(t_[first].begin, Edit::Open, std::string(targets_.concat) + "((");
         while (op == Tok::Concat) {
-          add_edit(t_[p_].begin, Edit::Separator);
+          add_edit(t_[p_].begin, Edit::Separator, "),(", 2);
           advance();
           op = subexpr(kConcatLeftPriority);
         }
-        add_edit(prev_end(), Edit::Close);
+        add_edit(prev_end(), Edit::Close, "))");
       } else {
         advance();
         op = subexpr(pr.right);
@@ -591,12 +614,16 @@ class Parser {
 
   void simpleexp() {
     switch (cur()) {
-      case Tok::Number: case Tok::String: case Tok::Nil: case Tok::True: case Tok::False:
+      case Tok::Number:
+        if (targets_.float_literals && integer_literal(t_[p_])) add_edit(t_[p_].end, Edit::Suffix, ".0");
+        advance();
+        return;
+      case Tok::String: case Tok::Nil: case Tok::True: case Tok::False:
       case Tok::Dots:
         advance();
         return;
       case Tok::LBrace:
-        constructor();
+        constructor(false);
         return;
       case Tok::Function:
         advance();
@@ -655,7 +682,7 @@ class Parser {
         expect(Tok::RParen);
         return;
       case Tok::LBrace:
-        constructor();
+        constructor(true);
         return;
       case Tok::String:
         advance();
@@ -665,47 +692,181 @@ class Parser {
     }
   }
 
-  void constructor() {
-    expect(Tok::LBrace);
-    while (cur() != Tok::RBrace) {
-      if (cur() == Tok::Name && peek() == Tok::Assign) {
-        advance();
-        advance();
-        expr();
-      } else if (accept(Tok::LBracket)) {
-        expr();
-        expect(Tok::RBracket);
-        expect(Tok::Assign);
-        expr();
-      } else {
-        expr();
-      }
-      if (!accept(Tok::Comma) && !accept(Tok::Semi)) break;
-    }
-    expect(Tok::RBrace);
+  // A numeral without a fraction or an exponent, which Lua 5.4 would make an integer.
+  bool integer_literal(const Token& t) const {
+    const std::string_view text = s_.substr(t.begin, t.end - t.begin);
+    const bool hex = text.size() > 1 && (text[1] == 'x' || text[1] == 'X');
+    return text.find_first_of(hex ? ".pP" : ".eE") == std::string_view::npos;
   }
 
+  struct Field {
+    enum Kind : std::uint8_t { Named, Bracket, Positional } kind = Positional;
+    std::size_t key_begin = 0;       // name, or '['
+    std::size_t key_end = 0;         // end of '='
+    std::size_t rbracket_begin = 0;  // ']' of a Bracket field
+    std::size_t value_begin = 0;
+    std::size_t value_end = 0;
+    std::size_t sep_begin = 0;  // ',' or ';' after the field, when there is one
+    bool has_sep = false;
+    bool semicolon = false;
+  };
+
+  void constructor(bool call_arg) {
+    const std::size_t open = t_[p_].begin;
+    expect(Tok::LBrace);
+    std::vector<Field> fields;
+    while (cur() != Tok::RBrace) {
+      Field f;
+      if (cur() == Tok::Name && peek() == Tok::Assign) {
+        f.kind = Field::Named;
+        f.key_begin = t_[p_].begin;
+        advance();
+        f.key_end = t_[p_].end;
+        advance();
+      } else if (cur() == Tok::LBracket) {
+        f.kind = Field::Bracket;
+        f.key_begin = t_[p_].begin;
+        advance();
+        expr();
+        f.rbracket_begin = t_[p_].begin;
+        expect(Tok::RBracket);
+        expect(Tok::Assign);
+        f.key_end = prev_end();
+      }
+      f.value_begin = t_[p_].begin;
+      expr();
+      f.value_end = prev_end();
+      if (cur() == Tok::Comma || cur() == Tok::Semi) {
+        f.has_sep = true;
+        f.semicolon = cur() == Tok::Semi;
+        f.sep_begin = t_[p_].begin;
+        advance();
+      }
+      fields.push_back(f);
+      if (!f.has_sep) break;
+    }
+    const std::size_t close = t_[p_].begin;
+    expect(Tok::RBrace);
+    if (!targets_.list.empty()) constructor_edits(open, close, fields, call_arg);
+  }
+
+  // Routes the constructor through the table functions (ordered_table.h): a list constructor
+  // is wrapped, one with keys becomes calls that set its fields in source order.
+  void constructor_edits(std::size_t open, std::size_t close, const std::vector<Field>& fields, bool call_arg) {
+    const bool keyed = std::any_of(fields.begin(), fields.end(), [](const Field& f) { return f.kind != Field::Positional; });
+    const std::string lead = call_arg ? "(" : "";
+    const std::string trail = call_arg ? ")" : "";
+    if (!keyed) {
+      add_edit(open, Edit::Open, lead + std::string(targets_.list) + "(");
+      add_edit(close + 1, Edit::Close, ")" + trail);
+      return;
+    }
+    // The last field, when positional, may be a multi-value call: passed last, as it is.
+    const bool rest = fields.back().kind == Field::Positional;
+    const std::size_t n = fields.size();
+    const std::size_t calls = (n - 1) / kFieldsPerCall + 1;
+    std::size_t rest_index = 1;
+    for (std::size_t i = 0; i + (rest ? 1 : 0) < n; ++i) {
+      if (fields[i].kind == Field::Positional) ++rest_index;
+    }
+    auto header = [&](std::size_t call) {
+      const std::size_t first = call * kFieldsPerCall;
+      std::size_t pairs = std::min(n, first + kFieldsPerCall) - first;
+      if (rest && call + 1 == calls) --pairs;
+      return std::to_string(pairs) + "," + std::to_string(call + 1 == calls ? rest_index : 0) + ",";
+    };
+    std::string head = lead;
+    for (std::size_t c = 0; c < calls; ++c) head += std::string(targets_.table) + "(";
+    add_edit(open, Edit::Open, head + "nil," + header(0), 1);
+    std::size_t positional = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Field& f = fields[i];
+      const bool is_rest = rest && i + 1 == n;
+      switch (f.kind) {
+        case Field::Named:
+          add_edit(f.key_begin, Edit::Open,
+                   "\"" + std::string(s_.substr(f.key_begin, name_end(f.key_begin) - f.key_begin)) + "\",(",
+                   f.key_end - f.key_begin);
+          break;
+        case Field::Bracket:
+          add_edit(f.key_begin, Edit::Open, "(", 1);
+          add_edit(f.rbracket_begin, Edit::Separator, "),(", f.key_end - f.rbracket_begin);
+          break;
+        case Field::Positional:
+          ++positional;
+          if (!is_rest) add_edit(f.value_begin, Edit::Open, std::to_string(positional) + ",(");
+          break;
+      }
+      if (!is_rest) add_edit(f.value_end, Edit::Close, ")");
+      if (!f.has_sep) continue;
+      if (i + 1 == n) {
+        add_edit(f.sep_begin, Edit::Separator, "", 1);
+      } else if ((i + 1) % kFieldsPerCall == 0) {
+        add_edit(f.sep_begin, Edit::Separator, ")," + header((i + 1) / kFieldsPerCall), 1);
+      } else if (f.semicolon) {
+        add_edit(f.sep_begin, Edit::Separator, ",", 1);
+      }
+    }
+    add_edit(close, Edit::Close, ")" + trail, 1);
+  }
+
+  std::size_t name_end(std::size_t begin) const {
+    std::size_t e = begin;
+    while (e < s_.size() && is_alnum(s_[e])) ++e;
+    return e;
+  }
+
+  std::string_view s_;
   const std::vector<Token>& t_;
+  const Targets& targets_;
   std::size_t p_ = 0;
   int depth_ = 0;
   std::uint32_t seq_ = 0;
   std::vector<Edit> edits_;
 };
 
-}  // namespace
+// Names whose use can reach table iteration or length: when a chunk mentions none of them
+// (as a name or as a string, `_G["pairs"]`), its tables need no order bookkeeping.
+bool mentions_table_order(std::string_view source, const std::vector<Token>& tokens) {
+  static constexpr std::string_view kNames[] = {"pairs", "next", "table", "unpack"};
+  for (const Token& t : tokens) {
+    if (t.kind == Tok::Hash) return true;
+    std::string_view text = source.substr(t.begin, t.end - t.begin);
+    if (t.kind == Tok::String && text.size() >= 2 && (text[0] == '"' || text[0] == '\'')) {
+      text = text.substr(1, text.size() - 2);
+    } else if (t.kind != Tok::Name) {
+      continue;
+    }
+    for (std::string_view n : kNames) {
+      if (text == n) return true;
+    }
+  }
+  return false;
+}
 
-std::optional<std::string> rewrite_concat(std::string_view source, std::string_view fn) {
-  std::vector<Edit> edits;
+std::optional<std::vector<Edit>> parse_edits(std::string_view source, const Targets& targets,
+                                             bool* ordered_tables) {
   try {
-    std::vector<Token> tokens = Lexer(source).run();
-    edits = Parser(tokens).run();
+    Lexer lexer(source);
+    std::vector<Token> tokens = lexer.run();
+    Targets used = targets;
+    if (ordered_tables != nullptr) {
+      *ordered_tables = mentions_table_order(source, tokens);
+      if (!*ordered_tables) used.list = used.table = {};
+    }
+    std::vector<Edit> edits = Parser(source, tokens, used).run();
+    if (targets.float_literals) {  // the full rewrite also makes strings read as Lua 5.1 reads them
+      for (std::size_t at : lexer.five_two_escapes_) edits.push_back({at, Edit::Suffix, 0, 1, ""});
+    }
+    return edits;
   } catch (const SyntaxError&) {
     return std::nullopt;
   }
-  if (edits.empty()) return std::string(source);
+}
 
-  // At one position: closing parens first (inner chain before outer), then a separator, then
-  // openings (outer chain before inner). Inner chains are always recorded before outer ones.
+std::string apply_edits(std::string_view source, std::vector<Edit> edits) {
+  // At one position: suffixes, closings (inner before outer), a separator, then openings (outer
+  // before inner). Inner constructs are always recorded before outer ones.
   std::sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) {
     if (a.pos != b.pos) return a.pos < b.pos;
     if (a.kind != b.kind) return a.kind < b.kind;
@@ -713,28 +874,51 @@ std::optional<std::string> rewrite_concat(std::string_view source, std::string_v
   });
 
   std::string out;
-  out.reserve(source.size() + edits.size() * (fn.size() + 4));
+  out.reserve(source.size() + edits.size() * 16);
   std::size_t copied = 0;
   for (const Edit& e : edits) {
-    out.append(source.substr(copied, e.pos - copied));
-    copied = e.pos;
-    switch (e.kind) {
-      case Edit::Open:
-        // Keep `return"a"..b` from gluing the function name onto the keyword.
-        if (!out.empty() && (is_alnum(out.back()) || out.back() == '.')) out.push_back(' ');
-        out.append(fn);
-        out.append("((");
-        break;
-      case Edit::Separator:
-        out.append("),(");
-        copied += 2;  // the `..` token itself
-        break;
-      case Edit::Close:
-        out.append("))");
-        break;
+    if (e.pos > copied) {
+      out.append(source.substr(copied, e.pos - copied));
+      copied = e.pos;
     }
+    // Keep `return"a"..b` or `return{1}` from gluing a function name onto the keyword.
+    if (e.kind == Edit::Open && !e.text.empty() && is_alpha(e.text[0]) && !out.empty() &&
+        (is_alnum(out.back()) || out.back() == '.')) {
+      out.push_back(' ');
+    }
+    out.append(e.text);
+    // Erased text keeps its line breaks, so error line numbers stay right.
+    const std::size_t end = std::min(source.size(), e.pos + e.erase);
+    for (std::size_t i = copied; i < end; ++i) {
+      if (source[i] == '\n') out.push_back('\n');
+    }
+    copied = std::max(copied, end);
   }
   out.append(source.substr(copied));
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> rewrite_concat(std::string_view source, std::string_view fn) {
+  Targets targets;
+  targets.concat = fn;
+  auto edits = parse_edits(source, targets, nullptr);
+  if (!edits) return std::nullopt;
+  if (edits->empty()) return std::string(source);
+  return apply_edits(source, std::move(*edits));
+}
+
+std::optional<RewrittenChunk> rewrite_chunk(std::string_view source, const RewriteNames& names) {
+  Targets targets;
+  targets.concat = names.concat;
+  targets.list = names.list;
+  targets.table = names.table;
+  targets.float_literals = true;
+  RewrittenChunk out;
+  auto edits = parse_edits(source, targets, &out.ordered_tables);
+  if (!edits) return std::nullopt;
+  out.text = edits->empty() ? std::string(source) : apply_edits(source, std::move(*edits));
   return out;
 }
 

@@ -21,4 +21,23 @@ namespace cell0::lua {
 // concatenation is returned unchanged.
 std::optional<std::string> rewrite_concat(std::string_view source, std::string_view fn);
 
+struct RewriteNames {
+  std::string_view concat;  // global called for `..` chains
+  std::string_view list;    // global wrapping list constructors: list({...})
+  std::string_view table;   // global building constructors with keys (ordered_table.h)
+};
+
+struct RewrittenChunk {
+  std::string text;
+  // The chunk mentions `#`, pairs, next, table or unpack, so its tables need gopher-lua's order
+  // and length bookkeeping; its constructors were rewritten (ordered_table.h).
+  bool ordered_tables = false;
+};
+
+// The full load-time rewrite: `..` chains as above; integer numerals made float numerals (`3`
+// becomes `3.0`: Lua 5.1 has no integer subtype); and, when the chunk needs ordered tables,
+// every table constructor through `names.list` or `names.table`, so that its keys are recorded
+// in source order. Every token stays on its line.
+std::optional<RewrittenChunk> rewrite_chunk(std::string_view source, const RewriteNames& names);
+
 }  // namespace cell0::lua

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lua/go_format.h"
+#include "lua/ordered_table.h"
 #include "lua/runtime.h"
 
 namespace cell0::lua {
@@ -15,15 +16,11 @@ using nlohmann::json;
 
 constexpr double kTwo63 = 9223372036854775808.0;
 
-void push_number(lua_State* L, double d) {
-  if (std::isfinite(d) && d == std::trunc(d) && d >= -kTwo63 && d < kTwo63) {
-    lua_pushinteger(L, static_cast<lua_Integer>(d));
-  } else {
-    lua_pushnumber(L, d);
-  }
-}
+// Numbers are float64 only, as in gopher-lua.
+void push_number(lua_State* L, double d) { lua_pushnumber(L, d); }
 
-void push_value(lua_State* L, const json& v, int depth, int max_depth) {
+// `pristine`: stack index of the pristine metatable to give every table, or 0.
+void push_value(lua_State* L, const json& v, int depth, int max_depth, int pristine) {
   if (depth > max_depth) {
     throw ConversionError("object is nested deeper than " + std::to_string(max_depth) + " levels");
   }
@@ -57,8 +54,12 @@ void push_value(lua_State* L, const json& v, int depth, int max_depth) {
       lua_Integer i = 0;
       for (const auto& e : v) {
         if (e.is_null()) continue;  // gopher-json drops nulls and compacts the array
-        push_value(L, e, depth + 1, max_depth);
+        push_value(L, e, depth + 1, max_depth, pristine);
         lua_rawseti(L, -2, ++i);
+      }
+      if (pristine != 0) {
+        lua_pushvalue(L, pristine);
+        lua_setmetatable(L, -2);
       }
       return;
     }
@@ -67,8 +68,12 @@ void push_value(lua_State* L, const json& v, int depth, int max_depth) {
       for (const auto& [k, e] : v.items()) {
         if (e.is_null()) continue;
         lua_pushlstring(L, k.data(), k.size());
-        push_value(L, e, depth + 1, max_depth);
+        push_value(L, e, depth + 1, max_depth, pristine);
         lua_rawset(L, -3);
+      }
+      if (pristine != 0) {
+        lua_pushvalue(L, pristine);
+        lua_setmetatable(L, -2);
       }
       return;
     }
@@ -145,7 +150,6 @@ class Encoder {
       throw ConversionError("cannot encode mixed or invalid key types");
     }
     if (numbers > 0) {
-      std::vector<bool> seen(numbers, false);
       lua_pushnil(L_);
       while (lua_next(L_, index) != 0) {
         lua_pop(L_, 1);
@@ -365,7 +369,16 @@ nlohmann::json number_from_double(double d) {
 }
 
 void push_json(lua_State* L, const nlohmann::json& value, int max_depth) {
-  push_value(L, value, 0, max_depth);
+  const LuaState* state = LuaState::owner(L);
+  if (state == nullptr || !state->ordered_tables() || !value.is_structured()) {
+    push_value(L, value, 0, max_depth, 0);
+    return;
+  }
+  luaL_checkstack(L, 2, "push_json");
+  push_pristine_metatable(L);
+  const int pristine = lua_gettop(L);
+  push_value(L, value, 0, max_depth, pristine);
+  lua_remove(L, pristine);
 }
 
 nlohmann::json to_json(lua_State* L, int index, int max_depth, std::size_t max_bytes) {

@@ -40,19 +40,15 @@ int get_resource_quantity(lua_State* L) {
   return guarded(L, [&] {
     if (lua_gettop(L) != 1) return luaL_error(L, "getResourceQuantity only accepts one argument");
     if (lua_isnil(L, 1)) {
-      lua_pushinteger(L, 0);
+      lua_pushnumber(L, 0);
       return 1;
     }
-    std::string text;
-    if (lua_type(L, 1) == LUA_TSTRING) {
-      text = lua_tostring(L, 1);
-    } else if (lua_type(L, 1) == LUA_TNUMBER) {
-      text = lua_isinteger(L, 1) ? std::to_string(lua_tointeger(L, 1))
-                                 : go_lua_number_string(lua_tonumber(L, 1));
-    } else {
+    // Karmada's checkResourceQuantity: nil or a string, a number is refused too.
+    if (lua_type(L, 1) != LUA_TSTRING) {
       return luaL_error(L, "bad argument #1 to getResourceQuantity (string expected, got %s)",
                         luaL_typename(L, 1));
     }
+    const std::string text = lua_tostring(L, 1);
     Quantity q;
     try {
       q = Quantity::parse(text);

@@ -120,7 +120,7 @@ class Matcher {
       const Capture& capture = captures_[static_cast<std::size_t>(i)];
       if (capture.len == kOpenCapture) luaL_error(L_, "unfinished capture");
       if (capture.len == kPositionCapture) {
-        lua_pushinteger(L_, static_cast<lua_Integer>(capture.start - s_begin_) + 1);
+        lua_pushnumber(L_, static_cast<lua_Number>(capture.start - s_begin_ + 1));
       } else {
         lua_pushlstring(L_, capture.start, static_cast<std::size_t>(capture.len));
       }
@@ -399,8 +399,8 @@ int find_or_match(lua_State* L, bool find) {
       return 1;
     }
     const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(found) - subject);
-    lua_pushinteger(L, static_cast<lua_Integer>(at + 1));
-    lua_pushinteger(L, static_cast<lua_Integer>(at + pattern_len));
+    lua_pushnumber(L, static_cast<lua_Number>(at + 1));
+    lua_pushnumber(L, static_cast<lua_Number>(at + pattern_len));
     return 2;
   }
 
@@ -415,8 +415,8 @@ int find_or_match(lua_State* L, bool find) {
     matcher.reset();
     if (const char* end = matcher.match(s, pattern)) {
       if (!find) return matcher.push_captures(s, end);
-      lua_pushinteger(L, static_cast<lua_Integer>(s - subject) + 1);
-      lua_pushinteger(L, static_cast<lua_Integer>(end - subject));
+      lua_pushnumber(L, static_cast<lua_Number>(s - subject + 1));
+      lua_pushnumber(L, static_cast<lua_Number>(end - subject));
       return matcher.push_captures(nullptr, nullptr) + 2;
     }
     if (anchored || s == subject_end) break;

@@ -41,6 +41,10 @@ class LuaState {
   bool result_too_large() const { return budget_.result_too_large; }
   void note_result_too_large() { budget_.result_too_large = true; }
   std::size_t memory_used() const { return alloc_.used; }
+  // Whether the running script's tables follow gopher-lua's order (Script::ordered_tables):
+  // converters then mark the tables they make (ordered_table.h).
+  bool ordered_tables() const { return ordered_tables_; }
+  void set_ordered_tables(bool on) { ordered_tables_ = on; }
   std::size_t memory_limit() const { return alloc_.limit; }
 
   // The LuaState that owns a lua_State (kept in the state's extra space).
@@ -60,6 +64,7 @@ class LuaState {
 
   Allocator alloc_;
   Budget budget_;
+  bool ordered_tables_ = false;
   lua_State* L_ = nullptr;
 };
 

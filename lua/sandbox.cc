@@ -10,8 +10,10 @@
 #include "lua/go_format.h"
 #include "lua/kube_lib.h"
 #include "lua/lua_pattern.h"
+#include "lua/ordered_table.h"
 #include "lua/runtime.h"
 #include "lua/script.h"
+#include "lua/unicode_case.h"
 
 namespace cell0::lua {
 namespace {
@@ -48,9 +50,29 @@ int unsupported_string_function(lua_State* L) {
                     name);
 }
 
+void push_go_number_string(lua_State* L, int index);
+
 // Calls the wrapped function (upvalue 1) after checking the length of every string argument.
+// The first `upvalue 2` arguments are strings: numbers there become gopher-lua's text
+// (string.len(12345) is 5, not the 7 of "12345.0"). With upvalue 3, the other number
+// arguments are truncated, as gopher-lua's CheckInt does (string.sub(s, 1, 7 / 2)).
 int length_checked(lua_State* L) {
   const int n = lua_gettop(L);
+  const int strings = static_cast<int>(lua_tointeger(L, lua_upvalueindex(2)));
+  const bool truncate = lua_toboolean(L, lua_upvalueindex(3)) != 0;
+  for (int i = 1; i <= n; ++i) {
+    if (lua_type(L, i) != LUA_TNUMBER) continue;
+    if (i <= strings) {
+      push_go_number_string(L, i);
+      lua_replace(L, i);
+    } else if (truncate && !lua_isinteger(L, i)) {
+      const double d = lua_tonumber(L, i);
+      if (std::isfinite(d) && std::fabs(d) < 9.2e18) {
+        lua_pushinteger(L, static_cast<lua_Integer>(d));
+        lua_replace(L, i);
+      }
+    }
+  }
   for (int i = 1; i <= n; ++i) {
     if (lua_type(L, i) != LUA_TSTRING) continue;
     const std::size_t len = lua_rawlen(L, i);
@@ -67,11 +89,103 @@ int length_checked(lua_State* L) {
   return lua_gettop(L);
 }
 
-// Replaces t[name] with a length-checking wrapper of itself.
-void wrap_length_checked(lua_State* L, int t, const char* name) {
+// Replaces t[name] with a length-checking wrapper of itself (see length_checked).
+void wrap_length_checked(lua_State* L, int t, const char* name, int strings, bool truncate) {
   lua_getfield(L, t, name);
-  lua_pushcclosure(L, length_checked, 1);
+  lua_pushinteger(L, strings);
+  lua_pushboolean(L, truncate ? 1 : 0);
+  lua_pushcclosure(L, length_checked, 3);
   lua_setfield(L, t, name);
+}
+
+template <bool upper>
+int string_case(lua_State* L) {
+  std::size_t len = 0;
+  const char* s = luaL_checklstring(L, 1, &len);
+  const std::string out = upper ? unicode_upper({s, len}) : unicode_lower({s, len});
+  lua_pushlstring(L, out.data(), out.size());
+  return 1;
+}
+
+// Calls the wrapped function (upvalue 1) and turns integer results into floats: Lua 5.1 has
+// no integer subtype, so math.floor(2.5), string.len or tonumber("10") give floats.
+int float_results(lua_State* L) {
+  const int n = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, n, LUA_MULTRET);
+  const int top = lua_gettop(L);
+  for (int i = 1; i <= top; ++i) {
+    if (lua_isinteger(L, i)) {
+      lua_pushnumber(L, static_cast<lua_Number>(lua_tointeger(L, i)));
+      lua_replace(L, i);
+    }
+  }
+  return top;
+}
+
+void wrap_float_results(lua_State* L, int t, const char* name) {
+  lua_getfield(L, t, name);
+  lua_pushcclosure(L, float_results, 1);
+  lua_setfield(L, t, name);
+}
+
+// An arithmetic operand as Lua 5.1 coerces it: a number, or a string that reads as one.
+bool arithmetic_operand(lua_State* L, int i, double* out) {
+  if (lua_type(L, i) == LUA_TNUMBER) {
+    *out = lua_tonumber(L, i);
+    return true;
+  }
+  if (lua_type(L, i) != LUA_TSTRING) return false;
+  std::size_t len = 0;
+  const char* s = lua_tolstring(L, i, &len);
+  if (lua_stringtonumber(L, s) != len + 1) return false;
+  *out = lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  return true;
+}
+
+enum class Arith { Add, Sub, Mul, Div, Mod, Pow, Unm, IDiv };
+
+// The string metatable's arithmetic metamethods: "10" + 5 is 15 (Lua 5.1's coercion, in float).
+template <Arith op>
+int string_arithmetic(lua_State* L) {
+  double a = 0;
+  double b = 0;
+  for (int i = 1; i <= (op == Arith::Unm ? 1 : 2); ++i) {
+    if (!arithmetic_operand(L, i, i == 1 ? &a : &b)) {
+      return luaL_error(L, "attempt to perform arithmetic on a %s value", luaL_typename(L, i));
+    }
+  }
+  double r = 0;
+  switch (op) {
+    case Arith::Add: r = a + b; break;
+    case Arith::Sub: r = a - b; break;
+    case Arith::Mul: r = a * b; break;
+    case Arith::Div: r = a / b; break;
+    case Arith::Mod:
+      r = std::fmod(a, b);
+      if ((r > 0) ? b < 0 : (r < 0 && b != r)) r += b;
+      break;
+    case Arith::Pow: r = std::pow(a, b); break;
+    case Arith::Unm: r = -a; break;
+    case Arith::IDiv: r = std::floor(a / b); break;
+  }
+  lua_pushnumber(L, r);
+  return 1;
+}
+
+void set_string_arithmetic(lua_State* L, int mt) {
+  const luaL_Reg methods[] = {
+      {"__add", string_arithmetic<Arith::Add>}, {"__sub", string_arithmetic<Arith::Sub>},
+      {"__mul", string_arithmetic<Arith::Mul>}, {"__div", string_arithmetic<Arith::Div>},
+      {"__mod", string_arithmetic<Arith::Mod>}, {"__pow", string_arithmetic<Arith::Pow>},
+      {"__unm", string_arithmetic<Arith::Unm>}, {"__idiv", string_arithmetic<Arith::IDiv>},
+  };
+  for (const auto& m : methods) {
+    lua_pushcfunction(L, m.func);
+    lua_setfield(L, mt, m.name);
+  }
 }
 
 void push_go_number_string(lua_State* L, int index) {
@@ -236,6 +350,7 @@ int require_function(lua_State* L) {
       lua_insert(L, -2);
       lua_rawset(L, -4);
     }
+    mark_pristine(L, -1);
     return 1;
   }
   return luaL_error(L, "module %s not found:\n\tno field package.preload['%s'], ", name, name);
@@ -353,24 +468,6 @@ int math_log10(lua_State* L) {
   return 1;
 }
 
-int table_getn(lua_State* L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_pushinteger(L, static_cast<lua_Integer>(lua_rawlen(L, 1)));
-  return 1;
-}
-
-int table_maxn(lua_State* L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  double max = 0;
-  lua_pushnil(L);
-  while (lua_next(L, 1) != 0) {
-    lua_pop(L, 1);
-    if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) > max) max = lua_tonumber(L, -1);
-  }
-  lua_pushnumber(L, max);
-  return 1;
-}
-
 // table.move with the deadline checked as it goes. The library's own loop runs in C without
 // executing a Lua instruction, so the budget hook never saw `table.move({}, 1, 2^62, 1, {})`
 // and the worker ran for hours. Same arguments, checks and copy order as the manual's.
@@ -412,8 +509,9 @@ void install_sandbox(lua_State* L) {
   // Base functions.
   luaL_requiref(L, "_G", luaopen_base, 0);
   const int g = lua_gettop(L);
-  copy_fields(L, g, base, {"assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
-                           "type"});
+  copy_fields(L, g, base, {"assert", "error", "pcall", "tonumber", "type"});
+  wrap_float_results(L, base, "tonumber");
+  install_ordered_tables(L, base);  // next, pairs, ipairs, select, unpack, constructors
   lua_pushcfunction(L, xpcall_function);
   lua_setfield(L, base, "xpcall");
   lua_pushcfunction(L, go_tostring);
@@ -440,24 +538,31 @@ void install_sandbox(lua_State* L) {
     lua_setfield(L, base, name);
   };
 
-  // table (+ Lua 5.1's getn and maxn; unpack is a global in 5.1).
+  // table: gopher-lua's length semantics (ordered_table.h), with Lua 5.1's getn and maxn.
+  // sort is Lua 5.4's, which reads the length and the elements through the metamethods.
   open_library(L, LUA_TABLIBNAME, luaopen_table);
   const int tab = lua_gettop(L);
   lua_newtable(L);
-  copy_fields(L, tab, tab + 1, {"concat", "insert", "remove", "sort", "unpack", "pack"});
+  copy_fields(L, tab, tab + 1, {"sort"});
   lua_pushcfunction(L, table_move);
   lua_setfield(L, -2, "move");
-  lua_getfield(L, tab, "unpack");
-  lua_setfield(L, base, "unpack");
-  lua_pushcfunction(L, table_getn);
-  lua_setfield(L, -2, "getn");
-  lua_pushcfunction(L, table_maxn);
-  lua_setfield(L, -2, "maxn");
+  set_table_functions(L, tab + 1);
   add_library("table");
   lua_pop(L, 1);
 
   // math (+ pow and log10, which gopher-lua keeps from Lua 5.1).
   open_library(L, LUA_MATHLIBNAME, luaopen_math);
+  {
+    // Every number is a float: integer results become floats, the integer limits go.
+    const int math = lua_gettop(L);
+    for (const char* name : {"abs", "ceil", "floor", "fmod", "max", "min", "modf", "random", "tointeger"}) {
+      wrap_float_results(L, math, name);
+    }
+    for (const char* name : {"maxinteger", "mininteger", "ult"}) {
+      lua_pushnil(L);
+      lua_setfield(L, math, name);
+    }
+  }
   lua_pushcfunction(L, math_pow);
   lua_setfield(L, -2, "pow");
   lua_pushcfunction(L, math_log10);
@@ -469,6 +574,7 @@ void install_sandbox(lua_State* L) {
   const int os = lua_gettop(L);
   lua_newtable(L);
   copy_fields(L, os, os + 1, {"time", "date"});
+  wrap_float_results(L, os + 1, "time");
   add_library("os");
   lua_pop(L, 1);
 
@@ -477,17 +583,25 @@ void install_sandbox(lua_State* L) {
   const int str = lua_gettop(L);
   lua_newtable(L);
   const int safe = lua_gettop(L);
-  copy_fields(L, str, safe, {"byte", "char", "len", "lower", "reverse", "sub", "upper"});
+  copy_fields(L, str, safe, {"byte", "char", "len", "reverse", "sub"});
+  lua_pushcfunction(L, string_case<true>);
+  lua_setfield(L, safe, "upper");
+  lua_pushcfunction(L, string_case<false>);
+  lua_setfield(L, safe, "lower");
+  wrap_float_results(L, safe, "byte");
+  wrap_float_results(L, safe, "len");
   lua_getfield(L, str, "format");
   lua_pushcclosure(L, go_format, 1);
   lua_setfield(L, safe, "format");
   set_pattern_functions(L, safe, check_budget);
   lua_getfield(L, safe, "gmatch");
   lua_setfield(L, safe, "gfind");
-  for (const char* name : {"byte", "char", "len", "lower", "reverse", "sub", "upper", "format", "find",
-                           "match", "gmatch", "gfind"}) {
-    wrap_length_checked(L, safe, name);
+  for (const char* name : {"byte", "len", "lower", "reverse", "sub", "upper"}) {
+    wrap_length_checked(L, safe, name, 1, true);
   }
+  for (const char* name : {"find", "match", "gmatch", "gfind"}) wrap_length_checked(L, safe, name, 2, true);
+  wrap_length_checked(L, safe, "char", 0, true);
+  wrap_length_checked(L, safe, "format", 0, false);
   for (const char* name : {"rep", "gsub", "dump"}) {
     lua_pushstring(L, name);
     lua_pushcclosure(L, unsupported_string_function, 1);
@@ -499,6 +613,7 @@ void install_sandbox(lua_State* L) {
   lua_createtable(L, 0, 1);
   lua_pushvalue(L, safe);
   lua_setfield(L, -2, "__index");
+  set_string_arithmetic(L, lua_gettop(L));
   lua_setmetatable(L, -2);
   lua_pop(L, 1);
   lua_pushvalue(L, safe);

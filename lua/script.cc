@@ -4,6 +4,7 @@
 
 #include "lua.hpp"
 #include "lua/concat_rewrite.h"
+#include "lua/ordered_table.h"
 
 namespace cell0::lua {
 namespace {
@@ -35,10 +36,20 @@ std::shared_ptr<const Script> Script::compile(const std::string& source, const s
   std::shared_ptr<Script> script(new Script());
   script->id_ = g_next_id.fetch_add(1);
   script->chunk_name_ = chunk_name;
-  script->source_ = source;
   script->runnable_ = source;
-  if (auto rewritten = rewrite_concat(source, kConcatFunction)) {
-    if (!syntax_error(*rewritten, chunk_name)) script->runnable_ = std::move(*rewritten);
+  const RewriteNames names{kConcatFunction, kListConstructor, kTableConstructor};
+  if (auto rewritten = rewrite_chunk(source, names)) {
+    if (!syntax_error(rewritten->text, chunk_name)) {
+      script->runnable_ = std::move(rewritten->text);
+      script->ordered_tables_ = rewritten->ordered_tables;
+    } else if (auto plain = rewrite_chunk(source, RewriteNames{kConcatFunction, {}, {}})) {
+      // The constructor calls can exceed a function's registers where the constructors did
+      // not: keep the rest of the rewrite. Tables then follow the pristine order (sorted keys).
+      if (!syntax_error(plain->text, chunk_name)) {
+        script->runnable_ = std::move(plain->text);
+        script->ordered_tables_ = plain->ordered_tables;
+      }
+    }
   }
   return script;
 }

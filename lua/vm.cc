@@ -134,6 +134,7 @@ CallOutcome Vm::call(const Script& script, const char* function, int nresults, c
                      const ReadResults& read, std::chrono::nanoseconds timeout) {
   lua_State* L = state_.get();
   CallContext ctx{&script, function, nresults, &push, &read, &cached_chunks_, cache_chunks_};
+  state_.set_ordered_tables(script.ordered_tables());
   lua_settop(L, 0);
   lua_pushcfunction(L, protected_call);
   lua_pushlightuserdata(L, &ctx);

@@ -41,7 +41,7 @@ TEST_CASE("package.loaded and package.preload are fresh in every call", "[sandbo
 TEST_CASE("table.move over a huge range stops at the deadline", "[budget][hardening]") {
   Vm vm(16u << 20);
   const auto start = steady_clock::now();
-  auto r = run(vm, "function f() table.move({}, 1, math.maxinteger - 1, 1, {}) return 1 end", json::array(),
+  auto r = run(vm, "function f() table.move({}, 1, 2^62, 1, {}) return 1 end", json::array(),
                milliseconds(100));
   CHECK(r.outcome.status == CallStatus::Timeout);
   CHECK(contains(r.outcome.message, "test:1: context deadline exceeded"));
@@ -57,7 +57,7 @@ TEST_CASE("table.move keeps the library's results", "[sandbox][hardening]") {
     table.move(down, 2, 5, 1)        -- overlapping, downwards
     local other = table.move({7, 8}, 1, 2, 3, {1, 2})
     local same = table.move({9}, 1, 0, 1)  -- empty range
-    local ok, err = pcall(table.move, {}, 1, 2, math.maxinteger)
+    local ok, err = pcall(table.move, {}, 1, 2, 2^63)  -- past the integers table.move takes
     return {up, down, other, same, ok, err}
   end)");
   REQUIRE(r.outcome.status == CallStatus::Ok);
@@ -66,7 +66,7 @@ TEST_CASE("table.move keeps the library's results", "[sandbox][hardening]") {
   CHECK(r.value[2] == json::array({1, 2, 7, 8}));
   CHECK(r.value[3] == json::array({9}));
   CHECK(r.value[4] == false);
-  CHECK(contains(r.value[5].get<std::string>(), "destination wrap around"));
+  CHECK(contains(r.value[5].get<std::string>(), "number has no integer representation"));
 }
 
 TEST_CASE("a huge error message is cut, on a UTF-8 boundary", "[sandbox][hardening]") {
@@ -74,7 +74,7 @@ TEST_CASE("a huge error message is cut, on a UTF-8 boundary", "[sandbox][hardeni
   auto r = run(vm, R"(function f()
     local s = 'x'
     for i = 1, 22 do s = s .. s end
-    error('\u{e9}' .. s)
+    error('\195\169' .. s)
   end)");
   REQUIRE(r.outcome.status == CallStatus::Runtime);
   CHECK(r.outcome.message.size() < 4200);
@@ -95,7 +95,7 @@ TEST_CASE("a huge error message is cut, on a UTF-8 boundary", "[sandbox][hardeni
   // 4096 bytes in, the cut would split the two-byte é when the message starts one byte later.
   auto odd = run(vm, R"(function f()
     local s = ''
-    for i = 1, 3000 do s = s .. '\u{e9}' end
+    for i = 1, 3000 do s = s .. '\195\169' end
     error('x' .. s, 0)
   end)");
   REQUIRE(odd.outcome.status == CallStatus::Runtime);
