@@ -8,6 +8,7 @@
 #include "lua/go_format.h"
 #include "lua/ordered_table.h"
 #include "lua/runtime.h"
+#include "lua/unicode_case.h"
 
 namespace cell0::lua {
 namespace {
@@ -308,34 +309,11 @@ void dump_value(std::string& out, const json& v) {
 std::string coerce_utf8(const char* s, std::size_t n) {
   std::string out;
   std::size_t i = 0;
+  // Byte length of the valid UTF-8 sequence at `at`, 0 where it is invalid.
   auto valid_run = [&](std::size_t at) -> std::size_t {
-    const auto c = static_cast<unsigned char>(s[at]);
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return 0;
-    }
-    if (at + len > n) return 0;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[at + k]);
-      if ((cc & 0xC0) != 0x80) return 0;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return 0;
-    }
-    return len;
+    std::size_t width = 0;
+    const char32_t cp = decode_utf8(std::string_view(s, n), at, &width);
+    return cp == 0xFFFD && width == 1 ? 0 : width;
   };
   bool clean = true;
   for (std::size_t k = 0; k < n;) {

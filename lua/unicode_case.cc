@@ -16,39 +16,6 @@ locale_t utf8_locale() {
   return loc;
 }
 
-// Decodes one rune at s[i] as Go does; an invalid sequence is U+FFFD of width 1.
-char32_t decode(std::string_view s, std::size_t i, std::size_t* width) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  *width = 1;
-  if (c < 0x80) return c;
-  std::size_t len = 0;
-  char32_t cp = 0;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return kReplacement;
-  }
-  if (i + len > s.size()) return kReplacement;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return kReplacement;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return kReplacement;
-  }
-  *width = len;
-  return cp;
-}
-
 void encode(std::string& out, char32_t cp) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));
@@ -79,7 +46,7 @@ std::string map_case(std::string_view s, bool upper) {
       continue;
     }
     std::size_t width = 1;
-    char32_t cp = decode(s, i, &width);
+    char32_t cp = decode_utf8(s, i, &width);
     if (cp != kReplacement && loc != static_cast<locale_t>(nullptr)) {
       const auto w = static_cast<wint_t>(cp);
       cp = static_cast<char32_t>(upper ? towupper_l(w, loc) : towlower_l(w, loc));
@@ -91,6 +58,38 @@ std::string map_case(std::string_view s, bool upper) {
 }
 
 }  // namespace
+
+char32_t decode_utf8(std::string_view s, std::size_t i, std::size_t* width) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  *width = 1;
+  if (c < 0x80) return c;
+  std::size_t len = 0;
+  char32_t cp = 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    cp = c & 0x07;
+  } else {
+    return kReplacement;
+  }
+  if (i + len > s.size()) return kReplacement;
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return kReplacement;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return kReplacement;
+  }
+  *width = len;
+  return cp;
+}
 
 std::string unicode_upper(std::string_view s) { return map_case(s, true); }
 std::string unicode_lower(std::string_view s) { return map_case(s, false); }
