@@ -45,6 +45,10 @@ class LuaState {
   // converters then mark the tables they make (ordered_table.h).
   bool ordered_tables() const { return ordered_tables_; }
   void set_ordered_tables(bool on) { ordered_tables_ = on; }
+  // Whether it can also observe key order (Script::key_order): only then is every key's first
+  // insertion recorded.
+  bool key_order() const { return key_order_; }
+  void set_key_order(bool on) { key_order_ = on; }
   std::size_t memory_limit() const { return alloc_.limit; }
 
   // The LuaState that owns a lua_State (kept in the state's extra space).
@@ -65,6 +69,7 @@ class LuaState {
   Allocator alloc_;
   Budget budget_;
   bool ordered_tables_ = false;
+  bool key_order_ = false;
   lua_State* L_ = nullptr;
 };
 

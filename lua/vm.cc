@@ -135,6 +135,7 @@ CallOutcome Vm::call(const Script& script, const char* function, int nresults, c
   lua_State* L = state_.get();
   CallContext ctx{&script, function, nresults, &push, &read, &cached_chunks_, cache_chunks_};
   state_.set_ordered_tables(script.ordered_tables());
+  state_.set_key_order(script.key_order());
   lua_settop(L, 0);
   lua_pushcfunction(L, protected_call);
   lua_pushlightuserdata(L, &ctx);
