@@ -66,8 +66,11 @@ json applied_affinity(const json& binding, const std::vector<ClusterInfo>& clust
   if (!terms.is_array() || terms.empty()) return nullptr;
   const std::string observing = string_at(binding, {"status", "schedulerObservingAffinityName"});
   std::size_t start = 0;
-  for (std::size_t i = 0; i < terms.size(); ++i) {
-    if (!observing.empty() && string_at(terms[i], {"affinityName"}) == observing) start = i;
+  for (std::size_t i = 0; i < terms.size() && !observing.empty(); ++i) {
+    if (string_at(terms[i], {"affinityName"}) == observing) {
+      start = i;
+      break;
+    }
   }
   const std::set<std::string> targets = target_names(binding);
   for (std::size_t i = start; i < terms.size(); ++i) {

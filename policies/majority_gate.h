@@ -43,6 +43,7 @@ struct MajorityCount {
   std::vector<std::string> hosting;     // sorted by name
 };
 
+// binding: the object as written; old_binding: as stored (its spec.clusters pass the taint filter).
 MajorityCount count_majority(const nlohmann::json& binding, const nlohmann::json& old_binding,
                              const std::vector<ClusterInfo>& clusters);
 

@@ -1,7 +1,8 @@
 // Runs every case of golden/ through the chain (see golden_case.h for the format) and checks, on
 // top of the expected decision: the JSON Patch applies to the request object and gives the
 // result; mutating the result again changes nothing and validating it passes; every resulting
-// PropagationPolicy / ClusterPropagationPolicy fits the CRD schema in ../shared/karmada-crds.
+// PropagationPolicy / ClusterPropagationPolicy fits the CRD schema in ../shared/karmada-crds, and
+// every ResourceBinding fixture fits the binding CRD; the majority gate's verdict is the expected one.
 #include <catch2/catch.hpp>
 
 #include "common/yaml_json.h"
