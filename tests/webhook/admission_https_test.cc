@@ -109,7 +109,8 @@ TEST_CASE("golden admission cases over HTTPS: /mutate then /validate", "[admissi
     s.policy.set(std::make_shared<const policies::Policy>(*load.policy));
     s.clusters.set(c.input.clusters);
     const json gate = expect.value("gate", json());
-    const common::LabelValues gate_labels = {gate.value("kind", ""), gate.value("result", "")};
+    const common::LabelValues gate_labels =
+        gate.is_object() ? common::LabelValues{gate.value("kind", ""), gate.value("result", "")} : common::LabelValues{};
     const double gate_before = s.rule_metrics.majority_gate_decisions.value(gate_labels);
     const std::string metrics_before = s.rule_registry.render();
 
