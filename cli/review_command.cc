@@ -23,6 +23,7 @@ struct ReviewFlags {
   std::string operation;
   std::string policy;
   std::string clusters;
+  std::string subresource;
 };
 
 struct BadInput : std::runtime_error {
@@ -81,6 +82,7 @@ int run_review(const ReviewFlags& f) {
   }
   policies::AdmissionInput input;
   if (!f.clusters.empty()) input.clusters = load_clusters(f.clusters);
+  input.sub_resource = f.subresource;
   const json object = load_object(f.file);
   std::string operation = f.operation;
   if (operation.empty()) operation = f.old_file.empty() ? "CREATE" : "UPDATE";
@@ -127,7 +129,9 @@ void add_review_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("review",
                                  "Run the admission chain (/mutate then /validate) offline on an object, like "
                                  "`kubectl apply --dry-run=server`");
-  cmd->add_option("-f,--filename", flags->file, "The object (Cluster, PropagationPolicy, ClusterPropagationPolicy; YAML)")
+  cmd->add_option("-f,--filename", flags->file,
+                  "The object (Cluster, PropagationPolicy, ClusterPropagationPolicy, ResourceBinding, "
+                  "ClusterResourceBinding; YAML)")
       ->required();
   cmd->add_option("--old-file", flags->old_file, "The stored object, for UPDATE");
   cmd->add_option("--operation", flags->operation, "CREATE, UPDATE or DELETE (default: UPDATE with --old-file, else CREATE)");
@@ -135,6 +139,9 @@ void add_review_command(CLI::App& app) {
   cmd->add_option("--clusters", flags->clusters,
                   "Karmada Cluster objects (YAML documents or a List) to use as the cluster inventory, as serve "
                   "would see them with --kubeconfig");
+  cmd->add_option("--subresource", flags->subresource,
+                  "Review a write of this subresource (e.g. status) instead of the object itself, as the apiserver "
+                  "would send it");
   cmd->callback([flags] {
     int rc = 0;
     try {

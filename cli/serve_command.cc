@@ -213,7 +213,9 @@ int run_serve(const ServeConfig& config) {
   if (taints) clusters = [&taints] { return taints->cache().shared(); };
   webhook::JsonEndpoint mutate = webhook::mutate_endpoint([&policy] { return policy.current(); }, clusters);
   mutate.max_body_bytes = config.max_admission_bytes;
-  webhook::JsonEndpoint validate = webhook::validate_endpoint([&policy] { return policy.current(); }, clusters);
+  webhook::AdmissionMetrics admission_metrics(registry);  // the majority gate's decisions
+  webhook::JsonEndpoint validate =
+      webhook::validate_endpoint([&policy] { return policy.current(); }, clusters, &admission_metrics);
   validate.max_body_bytes = config.max_admission_bytes;
   server.add_json_endpoint("/interpreter", std::move(interpreter));
   server.add_json_endpoint("/mutate", std::move(mutate));

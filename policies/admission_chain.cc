@@ -4,6 +4,7 @@
 
 #include "policies/anydoor.h"
 #include "policies/cluster_taint.h"
+#include "policies/majority_gate.h"
 #include "policies/placement_validation.h"
 #include "policies/rule_support.h"
 #include "policies/tolerations.h"
@@ -53,6 +54,8 @@ Decision deny(Decision d, int code, std::string message) {
 Decision run(const AdmissionInput& in, const Policy& policy, Stage stage) {
   Decision d;
   d.object = in.object;
+  if (!in.sub_resource.empty()) return d;  // e.g. the scheduler's Scheduled condition via /status
+  if (is_resource_binding(in)) return stage == Stage::Validate ? judge_binding(in, policy) : d;
   const Owned owned = owned_kind(in);
   d.owned = owned != Owned::None;
   if (!d.owned || in.operation == Operation::Delete || in.operation == Operation::Connect) return d;
@@ -142,6 +145,7 @@ Decision review(const AdmissionInput& input, const Policy& policy) {
   // The mutating pass already said what each rule did; the validating one adds only new rules.
   for (const auto& [rule, action] : checked.audit_annotations) mutated.audit_annotations.emplace(rule, action);
   mutated.owned = mutated.owned || checked.owned;
+  mutated.majority_gate = checked.majority_gate;
   if (!checked.allowed) {
     mutated.allowed = false;
     mutated.code = checked.code;

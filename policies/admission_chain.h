@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,17 @@ struct AdmissionInput {
   std::string kind;
   // The member clusters as karmada-apiserver last listed them; null when none is known.
   ClusterSnapshot clusters;
+  // request.subResource ("status", "scale", ...); empty: the resource itself. No rule judges a
+  // subresource write.
+  std::string sub_resource;
+};
+
+// What the ResourceBinding majority gate decided (policies/majority_gate.h), for the webhook's
+// metric: the workload kind and allowed | rejected | warned | no_inventory | skipped.
+struct MajorityGateRecord {
+  std::string kind;
+  std::string result;
+  bool operator==(const MajorityGateRecord&) const = default;
 };
 
 struct Decision {
@@ -41,6 +53,7 @@ struct Decision {
   int code = 0;              // when denied: 403 for a policy denial, 400 for an unusable request
   std::string message;       // when denied
   std::map<std::string, std::string> audit_annotations;  // rule name -> what it did
+  std::optional<MajorityGateRecord> majority_gate;       // set when the gate judged the request
 };
 
 // The mutating pass: adds or removes only the elements the rules own.

@@ -29,6 +29,7 @@ ClusterInfo cluster_info_from(const json& cluster) {
     if (v.is_string()) info.labels[k] = v.get<std::string>();
   }
   info.region = text(spec, "region");
+  info.provider = text(spec, "provider");
   if (const auto zones = spec.find("zones"); zones != spec.end() && zones->is_array()) {
     for (const auto& z : *zones) {
       if (z.is_string()) info.zones.push_back(z.get<std::string>());

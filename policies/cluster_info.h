@@ -23,6 +23,7 @@ struct ClusterInfo {
   std::map<std::string, std::string> labels;
   std::vector<std::string> zones;  // spec.zones, else the deprecated spec.zone
   std::string region;
+  std::string provider;  // spec.provider (Karmada's fieldSelector and spread filter read it)
   std::vector<ClusterTaintInfo> taints;
   std::string resource_version;
 };

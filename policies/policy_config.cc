@@ -160,6 +160,36 @@ void read_anydoor(const json& root, Anydoor& ad) {
   }
 }
 
+// --- majority gate (issue 17) ---
+void read_majority(const json& root, Majority& mj) {
+  const std::string path = "majority";
+  const json section = root.value(path, json());
+  const json& m = mapping(section, path, {"kinds", "enforcement"});
+  if (auto it = m.find("kinds"); it != m.end() && !it->is_null()) {
+    if (!it->is_array()) fail("majority.kinds", "must be a list, got " + type_name(*it));
+    mj.kinds.clear();
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const std::string p = "majority.kinds[" + std::to_string(i) + "]";
+      const json& e = mapping((*it)[i], p, {"apiVersion", "kind"});
+      MajorityKind entry;
+      read_string(e, p, "apiVersion", entry.api_version);
+      read_string(e, p, "kind", entry.kind);
+      if (entry.api_version.empty() || entry.kind.empty()) fail(p, "needs both apiVersion and kind");
+      mj.kinds.push_back(entry);
+    }
+  }
+  std::string enforcement = "Reject";
+  read_string(m, path, "enforcement", enforcement);
+  if (enforcement == "Reject") {
+    mj.enforcement = Enforcement::Reject;
+  } else if (enforcement == "Warn") {
+    mj.enforcement = Enforcement::Warn;
+  } else {  // a scheduling result has nothing to strip
+    fail("majority.enforcement", "must be one of Reject, Warn, got \"" + enforcement + "\"");
+  }
+}
+// --- end majority gate ---
+
 }  // namespace
 
 std::string_view enforcement_name(Enforcement e) {
@@ -180,11 +210,12 @@ PolicyLoad parse_policy(const json& document) {
     }
     if (api_version != "cell0.ccos.io/v1alpha1") fail("apiVersion", "must be cell0.ccos.io/v1alpha1, got \"" + api_version + "\"");
     if (kind != "WebhookPolicy") fail("kind", "must be WebhookPolicy, got \"" + kind + "\"");
-    const json& root = mapping(document, "", {"apiVersion", "kind", "pureControl", "whitelist", "anydoor"});
+    const json& root = mapping(document, "", {"apiVersion", "kind", "pureControl", "whitelist", "anydoor", "majority"});
     Policy policy;
     read_pure_control(root, policy.pure_control);
     read_whitelist(root, policy.whitelist);
     read_anydoor(root, policy.anydoor);
+    read_majority(root, policy.majority);
     return PolicyLoad{policy, ""};
   } catch (const FieldError& e) {
     return PolicyLoad{std::nullopt, e.what()};

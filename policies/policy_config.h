@@ -48,10 +48,28 @@ struct Anydoor {
   int min_zones = 2;
 };
 
+// --- majority gate (issue 17) ---
+// A workload kind whose ResourceBindings the majority gate judges (spec.resource apiVersion+kind).
+struct MajorityKind {
+  std::string api_version;
+  std::string kind;
+  bool operator==(const MajorityKind&) const = default;
+};
+
+// The ResourceBinding majority gate (seed 002): Reject (default) or Warn; Strip is refused at load.
+struct Majority {
+  std::vector<MajorityKind> kinds{{"mongo.daocloud.io/v1alpha1", "MongoDB"},
+                                  {"apps.kubeblocks.io/v1alpha1", "Cluster"},
+                                  {"apps.kubeblocks.io/v1", "Cluster"}};
+  Enforcement enforcement = Enforcement::Reject;
+};
+// --- end majority gate ---
+
 struct Policy {
   PureControl pure_control;
   Whitelist whitelist;
   Anydoor anydoor;
+  Majority majority;
 };
 
 struct PolicyLoad {

@@ -60,6 +60,9 @@ std::variant<AdmissionCall, AdmissionCodecError> decode_admission_review(const j
   if (call.input.operation == policies::Operation::Update && call.input.old_object.is_null()) {
     return refuse("request.oldObject is missing for UPDATE");
   }
+  // The registrations match only main resources; a subresource write that reaches us anyway
+  // (a wildcard rule in some overlay) must still never be judged as the object itself.
+  call.input.sub_resource = string_field(*request, "subResource");
   call.name = string_field(*request, "name");
   call.namespace_ = string_field(*request, "namespace");
   call.input.namespace_ = call.namespace_;

@@ -8,6 +8,7 @@
 
 #include "policies/cluster_info.h"
 #include "policies/policy_config.h"
+#include "webhook/admission_metrics.h"
 #include "webhook/server.h"
 
 namespace cell0::webhook {
@@ -19,7 +20,9 @@ using ClusterSource = std::function<policies::ClusterSnapshot()>;
 // Admission reviews may be up to 8 MiB (object and oldObject of 3 MiB each, plus the envelope).
 inline constexpr std::size_t kAdmissionMaxBodyBytes = 8u << 20;
 
-JsonEndpoint mutate_endpoint(PolicySource policy, ClusterSource clusters = {});
-JsonEndpoint validate_endpoint(PolicySource policy, ClusterSource clusters = {});
+// metrics: where the rules' own counters go (majority gate); null: not counted. It must outlive
+// the endpoint.
+JsonEndpoint mutate_endpoint(PolicySource policy, ClusterSource clusters = {}, AdmissionMetrics* metrics = nullptr);
+JsonEndpoint validate_endpoint(PolicySource policy, ClusterSource clusters = {}, AdmissionMetrics* metrics = nullptr);
 
 }  // namespace cell0::webhook

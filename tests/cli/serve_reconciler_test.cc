@@ -1,5 +1,5 @@
 // `serve --kubeconfig`: the reconciler runs beside the webhook, reports metrics on /metrics and
-// stops with it on SIGTERM.
+// stops with it on SIGTERM; its cluster inventory reaches the majority gate.
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -66,6 +66,73 @@ TEST_CASE("serve --kubeconfig keeps the taint, exports metrics and exits 0 on SI
   REQUIRE(status.has_value());
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 0);
+}
+
+json binding_review(const std::string& uid, const json& targets) {
+  const json resource = {{"apiVersion", "mongo.daocloud.io/v1alpha1"}, {"kind", "MongoDB"}, {"namespace", "db"}, {"name", "mongo"}};
+  json rb = {{"apiVersion", "work.karmada.io/v1alpha2"},
+             {"kind", "ResourceBinding"},
+             {"metadata", {{"name", "mongo-mongodb"}, {"namespace", "db"}}},
+             {"spec", {{"resource", resource}, {"replicas", 3}, {"placement", json::object()}}}};
+  json old = rb;
+  rb["spec"]["clusters"] = targets;
+  return {{"apiVersion", "admission.k8s.io/v1"},
+          {"kind", "AdmissionReview"},
+          {"request",
+           {{"uid", uid},
+            {"kind", {{"group", "work.karmada.io"}, {"version", "v1alpha2"}, {"kind", "ResourceBinding"}}},
+            {"operation", "UPDATE"},
+            {"namespace", "db"},
+            {"object", rb},
+            {"oldObject", old}}}};
+}
+
+TEST_CASE("serve --kubeconfig: the majority gate counts the reconciler's clusters and reports on /metrics", "[serve]") {
+  testing::FakeApiServer server;
+  for (const char* name : {"m1", "m2", "m3", "m4", "m5"}) server.create(make_cluster(name));
+  const int port = free_port();
+  ServeSettings settings;
+  settings.listen = "127.0.0.1:" + std::to_string(port);
+  settings.state_dir = (server.dir() / "state").string();
+  settings.log_level = "error";
+  settings.shutdown_grace = "5s";
+  settings.kubeconfig = server.write_kubeconfig(server.cert_user()).string();
+  auto config = resolve_settings(settings);
+  REQUIRE(config.ok());
+  cell0::testing::ForkedServe serve(*config);
+
+  httplib::SSLClient cli("127.0.0.1", port);
+  cli.set_ca_cert_path((server.dir() / "state" / "ca.crt").c_str());
+  cli.enable_server_certificate_verification(true);
+  cli.set_read_timeout(std::chrono::seconds(5));
+  std::string metrics;
+  const bool listed = eventually([&] {
+    auto res = cli.Get("/metrics");
+    metrics = res ? res->body : "";
+    return metrics.find("cell0_taint_reconciler_cache_clusters 5") != std::string::npos;
+  }, 10s);
+  json denied, allowed;
+  if (listed) {
+    auto res = cli.Post("/validate", binding_review("g1", json::parse(R"([{"name":"m1","replicas":2},{"name":"m2","replicas":1}])")).dump(),
+                        "application/json");
+    if (res) denied = json::parse(res->body);
+    res = cli.Post("/validate",
+                   binding_review("g2", json::parse(R"([{"name":"m1","replicas":1},{"name":"m2","replicas":1},{"name":"m3","replicas":1}])")).dump(),
+                   "application/json");
+    if (res) allowed = json::parse(res->body);
+    auto scraped = cli.Get("/metrics");
+    metrics = scraped ? scraped->body : "";
+  }
+  serve.terminate(std::chrono::seconds(10));
+  REQUIRE(listed);
+  INFO(denied.dump());
+  CHECK(denied["response"]["allowed"] == false);
+  CHECK(denied["response"]["status"]["code"] == 403);
+  CHECK(denied["response"]["status"]["message"].get<std::string>().find("hosting: m1, m2; candidates: m1, m2, m3, m4, m5") !=
+        std::string::npos);
+  CHECK(allowed["response"]["allowed"] == true);
+  CHECK(metrics.find("cell0_majority_gate_decisions_total{kind=\"MongoDB\",result=\"rejected\"} 1") != std::string::npos);
+  CHECK(metrics.find("cell0_majority_gate_decisions_total{kind=\"MongoDB\",result=\"allowed\"} 1") != std::string::npos);
 }
 
 TEST_CASE("serve settings: --kubeconfig, --context, --in-cluster") {

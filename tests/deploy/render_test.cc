@@ -10,6 +10,8 @@
 #include "certs/pem.h"
 #include "tests/deploy/rendered_install.h"
 #include "common/base64.h"
+#include "common/yaml_json.h"
+#include "policies/policy_config.h"
 
 using nlohmann::json;
 using namespace cell0::testing;
@@ -186,6 +188,7 @@ TEST_CASE("admission registrations: PropagationPolicies, v1, no side effects, 3 
       } else {
         CHECK_FALSE(hook.contains("reinvocationPolicy"));
       }
+      if (hook["name"] == "resourcebindings.validate.cell0.ccos.io") continue;  // the majority gate, below
       std::set<std::string> resources;
       for (const auto& rule : hook["rules"]) {
         CHECK(rule["apiGroups"] == json({"policy.karmada.io"}));
@@ -195,4 +198,61 @@ TEST_CASE("admission registrations: PropagationPolicies, v1, no side effects, 3 
       CHECK(resources == std::set<std::string>{"propagationpolicies", "clusterpropagationpolicies"});
     }
   }
+}
+
+TEST_CASE("the majority gate registration: binding UPDATEs (never /status) of the default majority.kinds only",
+          "[deploy][majority]") {
+  const auto& r = rendered_install();
+  SKIP_UNLESS_RENDERED(r);
+  const auto& api = r.objects.at("overlays/karmada/karmada-apiserver");
+  const auto mutating = select(api, "MutatingWebhookConfiguration");
+  REQUIRE(mutating.size() == 1);
+  for (const auto& hook : mutating[0]["webhooks"]) CHECK(hook["name"] != "resourcebindings.validate.cell0.ccos.io");
+  const auto configs = select(api, "ValidatingWebhookConfiguration");
+  REQUIRE(configs.size() == 1);
+  const json* gate = nullptr;
+  for (const auto& hook : configs[0]["webhooks"]) {
+    if (hook["name"] == "resourcebindings.validate.cell0.ccos.io") gate = &hook;
+  }
+  REQUIRE(gate != nullptr);
+  CHECK((*gate)["clientConfig"]["url"] == "https://cell0-webhook.karmada-system.svc:443/validate");
+  CHECK((*gate)["matchPolicy"] == "Equivalent");  // v1alpha1 bindings arrive converted
+  REQUIRE((*gate)["rules"].size() == 1);
+  const json& rule = (*gate)["rules"][0];
+  CHECK(rule["apiGroups"] == json({"work.karmada.io"}));
+  CHECK(rule["operations"] == json({"UPDATE"}));
+  // Exactly the two resources: "resourcebindings/status" or "*/*" would send the scheduler's own
+  // condition writes through the gate.
+  CHECK(rule["resources"] == json({"resourcebindings", "clusterresourcebindings"}));
+
+  // The matchConditions admit exactly the default majority.kinds, the ones the webhook judges.
+  const auto defaults = cell0::policies::parse_policy(nullptr);
+  REQUIRE(defaults.policy);
+  std::string wanted;
+  for (const auto& k : defaults.policy->majority.kinds) {
+    if (!wanted.empty()) wanted += " || ";
+    wanted += "(object.spec.resource.apiVersion == '" + k.api_version + "' && object.spec.resource.kind == '" + k.kind + "')";
+  }
+  REQUIRE((*gate)["matchConditions"].size() == 1);
+  std::string expression = (*gate)["matchConditions"][0]["expression"];
+  std::string collapsed;
+  for (char c : expression) {
+    if (c == '\n' || c == ' ') {
+      if (!collapsed.empty() && collapsed.back() != ' ') collapsed += ' ';
+    } else {
+      collapsed += c;
+    }
+  }
+  CHECK(collapsed == wanted);
+
+  // The shipped policy file says the same kinds.
+  const auto& host = r.objects.at("overlays/karmada/host");
+  const json* policy_map = find_one(host, "ConfigMap", "cell0-webhook-policy");
+  REQUIRE(policy_map != nullptr);
+  const auto& data = (*policy_map)["data"];
+  REQUIRE(data.size() == 1);
+  const auto shipped = cell0::policies::parse_policy(cell0::common::parse_yaml_documents(data.begin()->get<std::string>()).at(0));
+  INFO(shipped.error);
+  REQUIRE(shipped.policy);
+  CHECK(shipped.policy->majority.kinds == defaults.policy->majority.kinds);
 }

@@ -7,6 +7,8 @@
 //   policy: {...}              # optional WebhookPolicy; omitted: the defaults
 //   old: {...}                 # the stored object (UPDATE)
 //   object: {...}              # the object under review
+//   subResource: status        # optional: a write of this subresource (request.subResource)
+//   clusters: [Cluster, ...]   # optional: the cluster inventory (Cluster objects); omitted: none
 //   expect:
 //     allowed: true
 //     object: {...}            # the resulting object; or `unchanged: true`
@@ -15,6 +17,7 @@
 //     warnings: [text, ...]    # a part of each warning, in order; omitted: no warnings
 //     audit: {rule: text}      # optional: a part of each named audit annotation
 //     policyError: text        # the policy itself is refused at load (nothing else is checked)
+//     gate: {kind: K, result: R}  # what the majority gate decided; omitted: it did not judge
 #pragma once
 
 #include <algorithm>
@@ -26,6 +29,7 @@
 
 #include "common/yaml_json.h"
 #include "policies/admission_chain.h"
+#include "policies/cluster_info.h"
 
 namespace cell0::testing {
 
@@ -57,6 +61,12 @@ inline std::vector<GoldenCase> load_golden_cases() {
     if (!policies::parse_operation(c.operation, c.input.operation)) throw std::runtime_error(c.name + ": bad operation");
     c.input.object = c.doc.value("object", nlohmann::json());
     c.input.old_object = c.doc.value("old", nlohmann::json());
+    c.input.sub_resource = c.doc.value("subResource", "");
+    if (c.doc.contains("clusters")) {
+      auto inventory = std::make_shared<std::vector<policies::ClusterInfo>>();
+      for (const auto& cluster : c.doc["clusters"]) inventory->push_back(policies::cluster_info_from(cluster));
+      c.input.clusters = inventory;
+    }
     if (c.input.operation == policies::Operation::Delete && c.input.old_object.is_null()) {
       c.input.old_object = c.input.object;
       c.input.object = nullptr;

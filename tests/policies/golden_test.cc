@@ -1,7 +1,8 @@
 // Runs every case of golden/ through the chain (see golden_case.h for the format) and checks, on
 // top of the expected decision: the JSON Patch applies to the request object and gives the
 // result; mutating the result again changes nothing and validating it passes; every resulting
-// PropagationPolicy / ClusterPropagationPolicy fits the CRD schema in ../shared/karmada-crds.
+// PropagationPolicy / ClusterPropagationPolicy fits the CRD schema in ../shared/karmada-crds, and
+// every ResourceBinding fixture fits the binding CRD; the majority gate's verdict is the expected one.
 #include <catch2/catch.hpp>
 
 #include "common/yaml_json.h"
@@ -14,6 +15,12 @@ namespace cell0::testing {
 namespace {
 
 using nlohmann::json;
+
+const json& binding_schema() {
+  // ClusterResourceBinding's spec is the same type (ResourceBindingSpec) as ResourceBinding's.
+  static const json rb = load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/work.karmada.io_resourcebindings.yaml");
+  return rb;
+}
 
 const json& crd_schema(const std::string& kind) {
   static const json pp = load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/policy.karmada.io_propagationpolicies.yaml");
@@ -40,6 +47,14 @@ void check_case(const GoldenCase& c) {
   INFO(load.error);
   REQUIRE(load.policy);
   const policies::Policy& policy = *load.policy;
+
+  // Binding fixtures must be bindings Karmada could store.
+  for (const json* o : {&c.input.object, &c.input.old_object}) {
+    if (!o->is_object() || o->value("apiVersion", "") != "work.karmada.io/v1alpha2") continue;
+    const auto errors = schema_errors(*o, binding_schema());
+    for (const auto& e : errors) UNSCOPED_INFO("binding schema: " << e);
+    CHECK(errors.empty());
+  }
 
   const policies::Decision d = run_stage(c.stage, c.input, policy);
   INFO("message: " << d.message);
@@ -88,6 +103,13 @@ void check_case(const GoldenCase& c) {
   for (std::size_t i = 0; i < d.warnings.size(); ++i) {
     INFO("warning: " << d.warnings[i]);
     CHECK(contains_text(d.warnings[i], wanted_warnings[i].get<std::string>()));
+  }
+  if (expect.contains("gate")) {
+    REQUIRE(d.majority_gate);
+    CHECK(d.majority_gate->kind == expect["gate"].value("kind", ""));
+    CHECK(d.majority_gate->result == expect["gate"].value("result", ""));
+  } else {
+    CHECK_FALSE(d.majority_gate);
   }
   const json audit = expect.value("audit", json::object());
   for (const auto& [rule, text] : audit.items()) {

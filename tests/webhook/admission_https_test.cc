@@ -1,6 +1,8 @@
 // /mutate and /validate over HTTPS: every golden case of tests/policies/golden through the real
 // server (the JSON Patch the client gets, applied, must give the expected object), and the
 // envelope rules: uid echo, 400 for malformed reviews, no patch from /validate, DELETE allowed.
+// Each case's cluster inventory and subresource travel as serve would pass them; the majority
+// gate's decisions are counted once per /validate.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -37,14 +39,33 @@ struct SwappablePolicy {
   }
 };
 
+// The cluster inventory the endpoints read; a golden case sets its own (or none).
+struct SwappableClusters {
+  std::mutex mutex;
+  policies::ClusterSnapshot clusters;
+  void set(policies::ClusterSnapshot c) {
+    std::lock_guard lock(mutex);
+    clusters = std::move(c);
+  }
+  policies::ClusterSnapshot get() {
+    std::lock_guard lock(mutex);
+    return clusters;
+  }
+};
+
 struct AdmissionServer {
   SwappablePolicy policy;
+  SwappableClusters clusters;
+  common::MetricsRegistry rule_registry;
+  webhook::AdmissionMetrics rule_metrics{rule_registry};
   TestServer server;
   AdmissionServer()
       : server(webhook::interpreter_endpoint(webhook::InterpretFn(no_interpreter)),
                TestServerOptions{},
-               {{"/mutate", webhook::mutate_endpoint([this] { return policy.get(); })},
-                {"/validate", webhook::validate_endpoint([this] { return policy.get(); })}}) {}
+               {{"/mutate", webhook::mutate_endpoint([this] { return policy.get(); }, [this] { return clusters.get(); },
+                                                     &rule_metrics)},
+                {"/validate", webhook::validate_endpoint([this] { return policy.get(); },
+                                                         [this] { return clusters.get(); }, &rule_metrics)}}) {}
 };
 
 json review_body(const std::string& uid, const GoldenCase& c, const json& object) {
@@ -63,6 +84,7 @@ json review_body(const std::string& uid, const GoldenCase& c, const json& object
                   {"userInfo", {{"username", "kubernetes-admin"}}},
                   {"dryRun", true}};
   if (!c.input.namespace_.empty()) request["namespace"] = c.input.namespace_;
+  if (!c.input.sub_resource.empty()) request["subResource"] = c.input.sub_resource;
   return {{"apiVersion", "admission.k8s.io/v1"}, {"kind", "AdmissionReview"}, {"request", request}};
 }
 
@@ -85,6 +107,12 @@ TEST_CASE("golden admission cases over HTTPS: /mutate then /validate", "[admissi
     auto load = policies::parse_policy(c.doc.value("policy", json()));
     REQUIRE(load.policy);
     s.policy.set(std::make_shared<const policies::Policy>(*load.policy));
+    s.clusters.set(c.input.clusters);
+    const json gate = expect.value("gate", json());
+    const common::LabelValues gate_labels =
+        gate.is_object() ? common::LabelValues{gate.value("kind", ""), gate.value("result", "")} : common::LabelValues{};
+    const double gate_before = s.rule_metrics.majority_gate_decisions.value(gate_labels);
+    const std::string metrics_before = s.rule_registry.render();
 
     json object = c.input.object;
     bool allowed = true;
@@ -127,9 +155,17 @@ TEST_CASE("golden admission cases over HTTPS: /mutate then /validate", "[admissi
     } else {
       CHECK(contains_text(message, expect.at("denial").get<std::string>()));
     }
+    // The majority gate counts each decision once (on /validate); a request it never judged
+    // (a /status write, another kind) leaves every count alone.
+    if (gate.is_object()) {
+      CHECK(s.rule_metrics.majority_gate_decisions.value(gate_labels) == gate_before + 1);
+    } else {
+      CHECK(s.rule_registry.render() == metrics_before);
+    }
     ++checked;
   }
   CHECK(checked >= 60);
+  CHECK(contains_text(s.rule_registry.render(), "cell0_majority_gate_decisions_total{kind=\"MongoDB\",result=\"rejected\"}"));
 }
 
 TEST_CASE("an UPDATE review of two 3 MiB objects is accepted; /interpreter keeps its 3 MiB limit", "[admission][https]") {
