@@ -24,6 +24,7 @@ struct ClusterInfo {
   std::vector<std::string> zones;  // spec.zones, else the deprecated spec.zone
   std::string region;
   std::vector<ClusterTaintInfo> taints;
+  bool ready = false;  // status.conditions has Ready=True (absent or Unknown: not ready)
   std::string resource_version;
 };
 

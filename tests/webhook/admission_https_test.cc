@@ -37,14 +37,30 @@ struct SwappablePolicy {
   }
 };
 
+// The cluster inventory the endpoints read; a golden case may bring its own.
+struct SwappableClusters {
+  std::mutex mutex;
+  policies::ClusterSnapshot clusters;
+  void set(policies::ClusterSnapshot c) {
+    std::lock_guard lock(mutex);
+    clusters = std::move(c);
+  }
+  policies::ClusterSnapshot get() {
+    std::lock_guard lock(mutex);
+    return clusters;
+  }
+};
+
 struct AdmissionServer {
   SwappablePolicy policy;
+  SwappableClusters clusters;
   TestServer server;
   AdmissionServer()
       : server(webhook::interpreter_endpoint(webhook::InterpretFn(no_interpreter)),
                TestServerOptions{},
-               {{"/mutate", webhook::mutate_endpoint([this] { return policy.get(); })},
-                {"/validate", webhook::validate_endpoint([this] { return policy.get(); })}}) {}
+               {{"/mutate", webhook::mutate_endpoint([this] { return policy.get(); }, [this] { return clusters.get(); })},
+                {"/validate",
+                 webhook::validate_endpoint([this] { return policy.get(); }, [this] { return clusters.get(); })}}) {}
 };
 
 json review_body(const std::string& uid, const GoldenCase& c, const json& object) {
@@ -85,6 +101,7 @@ TEST_CASE("golden admission cases over HTTPS: /mutate then /validate", "[admissi
     auto load = policies::parse_policy(c.doc.value("policy", json()));
     REQUIRE(load.policy);
     s.policy.set(std::make_shared<const policies::Policy>(*load.policy));
+    s.clusters.set(c.input.clusters);
 
     json object = c.input.object;
     bool allowed = true;
