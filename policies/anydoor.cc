@@ -187,12 +187,10 @@ bool place_by_zone(json& object, json& placement, const std::vector<ClusterInfo>
     return false;
   }
   write_zone_placement(placement, choice);
-  std::vector<std::string> pairs;
-  for (std::size_t i = 0; i < choice.zones.size(); ++i) pairs.push_back(choice.zones[i]);
   did.push_back("one cluster per zone: " + join(choice.clusters, ", "));
   if (static_cast<int>(choice.zones.size()) < cfg.min_zones) {
     out.advisories.push_back(who + ": only " + std::to_string(choice.zones.size()) + " zone(s) hold an eligible cluster (" +
-                             join(pairs, ", ") + "; clusters " + join(choice.clusters, ", ") +
+                             join(choice.zones, ", ") + "; clusters " + join(choice.clusters, ", ") +
                              "), fewer than anydoor.minZones " + std::to_string(cfg.min_zones) +
                              ": the gateways cannot run in " + std::to_string(cfg.min_zones) + " zones");
   }
@@ -307,6 +305,10 @@ void apply_anydoor_rule(json& object, const RuleContext& ctx, RuleOutcome& out) 
     place_cell_agent(placement, who, out, did);
   } else if (ctx.clusters && zones_are_ours(object, placement, cfg)) {
     zoned = place_by_zone(object, placement, *ctx.clusters, cfg, who, out, did);
+  } else if (annotation(object, kManagedPlacementAnnotation)) {
+    // Without an inventory a managed placement stays as the last inventory made it.
+    zoned = true;
+    did.push_back("managed placement kept (no inventory)");
   }
   if (!cell_agent && !zoned) place_divided(placement, cfg, did);
   if (!zoned) {

@@ -24,8 +24,10 @@ struct ClusterInfo {
   std::vector<std::string> zones;  // spec.zones, else the deprecated spec.zone
   std::string region;
   std::vector<ClusterTaintInfo> taints;
-  bool ready = false;  // status.conditions has Ready=True (absent or Unknown: not ready)
   std::string resource_version;
+  bool ready = false;  // status.conditions has Ready=True (absent or Unknown: not ready); last, so
+                       // aggregate initialisers written before it still compile
+
 };
 
 ClusterInfo cluster_info_from(const nlohmann::json& cluster);
