@@ -26,6 +26,7 @@
 #include "webhook/reloader.h"
 #include "cli/serve_settings.h"
 #include "webhook/server.h"
+#include "controllers/placement_reconciler.h"
 #include "controllers/taint_reconciler.h"
 #include "webhook/webhook_metrics.h"
 
@@ -187,6 +188,16 @@ int run_serve(const ServeConfig& config) {
     taints = std::make_unique<controllers::TaintReconciler>(std::move(*connection), std::move(rule), controllers::TaintReconcilerOptions{},
                                                reconciler_metrics.get());
   }
+  // --- issue 16: the anydoor placement reconciler reads the taint reconciler's inventory (one watch).
+  std::unique_ptr<controllers::PlacementMetrics> placement_metrics;
+  std::unique_ptr<controllers::PlacementReconciler> placements;
+  if (taints) {
+    placement_metrics = std::make_unique<controllers::PlacementMetrics>(registry);
+    placements = std::make_unique<controllers::PlacementReconciler>(
+        taints->connection(), [&policy] { return policy.current(); }, [&taints] { return taints->cache().shared(); },
+        controllers::PlacementReconcilerOptions{}, placement_metrics.get());
+  }
+  // --- end issue 16
 
   webhook::ServerOptions options;
   options.host = config.host;
@@ -241,6 +252,7 @@ int run_serve(const ServeConfig& config) {
   if (!config.policy.empty()) policy_reloader.start();
   if (taints) {
     taints->start();
+    placements->start();  // issue 16
     policy_listener = taints.get();
   }
 
@@ -260,6 +272,7 @@ int run_serve(const ServeConfig& config) {
             {{"signal", sig == 0 ? "none" : strsignal(sig)}, {"graceMs", config.shutdown_grace.count()}});
   server.stop();
   policy_listener = nullptr;
+  if (placements) placements->stop();  // issue 16: before the inventory it reads
   if (taints) taints->stop();
   reloader.stop();
   policy_reloader.stop();

@@ -22,6 +22,8 @@ std::string what_happened(const controllers::ClusterOutcome& c, bool dry_run) {
       return c.changed ? "added" : (dry_run ? "would add" : "not added");
     case TaintAction::Remove:
       return c.changed ? "removed" : (dry_run ? "would remove" : "not removed");
+    case TaintAction::Replace:
+      return c.changed ? "replaced" : (dry_run ? "would replace" : "not replaced");
     case TaintAction::None:
       break;
   }

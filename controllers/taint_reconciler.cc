@@ -94,7 +94,9 @@ ClusterOutcome TaintReconciler::reconcile(json cluster, bool dry_run) {
       count(metrics_ ? &metrics_->patches : nullptr, {std::string(policies::taint_action_name(plan.action))});
       cache_.upsert(policies::cluster_info_from(*patched));
       common::log_event(spdlog::level::info,
-                plan.action == policies::TaintAction::Add ? "added the pure-control taint" : "removed the pure-control taint",
+                plan.action == policies::TaintAction::Add       ? "added the pure-control taint"
+                : plan.action == policies::TaintAction::Replace ? "replaced variants of the pure-control taint"
+                                                                : "removed the pure-control taint",
                 {{"cluster", out.name}, {"taint", policies::taint_text(rule->taint)},
                  {"resourceVersion", version_of(*patched)}});
       return out;

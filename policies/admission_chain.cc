@@ -75,7 +75,8 @@ Decision run(const AdmissionInput& in, const Policy& policy, Stage stage) {
   std::string ns = in.namespace_;
   if (ns.empty()) ns = string_at(in.object, {"metadata", "namespace"});
   static const json kNull;
-  const RuleContext ctx{stage, in.operation, in.operation == Operation::Update ? in.old_object : kNull, policy, ns, kind};
+  const RuleContext ctx{stage, in.operation, in.operation == Operation::Update ? in.old_object : kNull, policy, ns, kind,
+                        in.clusters};
   RuleOutcome out;
   json object = in.object;
   std::vector<std::string> invalid;

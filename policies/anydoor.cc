@@ -2,8 +2,11 @@
 
 #include <algorithm>
 
+#include "policies/cluster_taint.h"
 #include "policies/label_syntax.h"
+#include "policies/placement_advice.h"
 #include "policies/tolerations.h"
+#include "policies/zone_placement.h"
 
 namespace cell0::policies {
 
@@ -93,18 +96,159 @@ void place_term(json& term, const std::string& where, const std::vector<json>& w
 
 }  // namespace
 
-bool is_anydoor(const json& object, const Anydoor& config) {
-  return annotation(object, config.scenario_annotation).has_value();
+bool selects_gateway(const json& object, const Anydoor& config) {
+  const json* selectors = find_path(object, {"spec", "resourceSelectors"});
+  if (!selectors || !selectors->is_array()) return false;
+  return std::any_of(selectors->begin(), selectors->end(), [&](const json& s) {
+    return s.is_object() && std::any_of(config.gateway_kinds.begin(), config.gateway_kinds.end(), [&](const auto& k) {
+             return s.value("apiVersion", json()) == k.api_version && s.value("kind", json()) == k.kind;
+           });
+  });
 }
+
+bool is_anydoor(const json& object, const Anydoor& config) {
+  return annotation(object, config.scenario_annotation).has_value() || selects_gateway(object, config);
+}
+
+namespace {
+
+const std::string kScenarioList = "Egress, IngressManaged, IngressTenant, CellAgent";
+
+// Anydoor gateways bridge to a business network, which a pure-control Cell0 does not have: every
+// toleration that claims the reserved key goes (a key-less one cannot be narrowed: denied).
+void drop_pure_control_tolerations(json& object, const Taint& taint, const std::string& who, RuleOutcome& out) {
+  json* tolerations = find_path(object, {"spec", "placement", "clusterTolerations"});
+  if (!tolerations || !tolerations->is_array()) return;
+  const std::string text = taint_text(taint);
+  for (auto it = tolerations->begin(); it != tolerations->end();) {
+    if (!claims_pure_control(*it, taint)) {
+      ++it;
+      continue;
+    }
+    if (is_wildcard(*it)) {
+      out.deny(who + ": anydoor gateways may not tolerate the pure-control taint " + text + ", and the toleration " +
+               toleration_text(*it) + " has no key, so it tolerates it: list the keys it should tolerate instead");
+      out.note(kAnydoorRule, "denied key-less toleration");
+      return;
+    }
+    out.change_warnings.push_back(who + ": removed its toleration " + toleration_text(*it) +
+                                  " of the pure-control taint " + text +
+                                  " (anydoor gateways never run on pure-control clusters)");
+    out.required.push_back(who + ": anydoor gateways may not tolerate the pure-control taint " + text);
+    it = tolerations->erase(it);
+  }
+}
+
+// The divided placement this rule writes by default, no clusterNames pinned: the one a cluster
+// inventory would turn into one cluster per zone.
+bool is_default_divided(const json& placement, const Anydoor& cfg) {
+  const json spread = json::array(
+      {{{"spreadByField", "cluster"}, {"minGroups", cfg.min_zones}, {"maxGroups", cfg.max_clusters}}});
+  const json scheduling = {{"replicaSchedulingType", "Divided"},
+                           {"replicaDivisionPreference", "Weighted"},
+                           {"weightPreference", {{"dynamicWeight", "AvailableReplicas"}}}};
+  const json* names = find_path(placement, {"clusterAffinity", "clusterNames"});
+  const json* groups = find_path(placement, {"clusterAffinities"});
+  return placement.value("spreadConstraints", json()) == spread &&
+         placement.value("replicaScheduling", json()) == scheduling && (!names || names->empty()) &&
+         (!groups || groups->empty());
+}
+
+// The user set no clusterNames, spread constraints or replica scheduling of their own: the
+// placement is absent, the label-only default, or one this rule manages (annotation).
+bool zones_are_ours(const json& object, const json& placement, const Anydoor& cfg) {
+  if (annotation(object, kManagedPlacementAnnotation)) return true;
+  if (is_default_divided(placement, cfg)) return true;
+  const json* names = find_path(placement, {"clusterAffinity", "clusterNames"});
+  const json* groups = find_path(placement, {"clusterAffinities"});
+  const json* spread = find_path(placement, {"spreadConstraints"});
+  return (!names || names->empty()) && (!groups || groups->empty()) && (!spread || spread->empty()) &&
+         !find_path(placement, {"replicaScheduling"});
+}
+
+// One eligible cluster per zone, equal static weights over exactly that set. False (and the
+// label-only default follows) when no zone holds an eligible cluster: an empty clusterNames would
+// mean "every cluster" to Karmada.
+bool place_by_zone(json& object, json& placement, const std::vector<ClusterInfo>& clusters, const Anydoor& cfg,
+                   const std::string& who, RuleOutcome& out, std::vector<std::string>& did) {
+  ensure_object(object, {"metadata", "annotations"})[kManagedPlacementAnnotation] = "true";
+  json probe = placement;  // eligibility ignores the names a previous pass wrote
+  if (json* names = find_path(probe, {"clusterAffinity"}); names) names->erase("clusterNames");
+  const ZoneChoice choice = one_cluster_per_zone(probe, clusters);
+  if (choice.clusters.empty()) {
+    if (json* affinity = find_path(placement, {"clusterAffinity"}); affinity) affinity->erase("clusterNames");
+    if (placement.value("replicaScheduling", json()).contains("weightPreference") &&
+        placement["replicaScheduling"]["weightPreference"].contains("staticWeightList")) {
+      placement.erase("replicaScheduling");
+    }
+    out.advisories.push_back(who + ": no Ready cluster with a zone matches the placement (labels, taints): placed by "
+                             "cluster labels only until one does");
+    did.push_back("no eligible zone");
+    return false;
+  }
+  write_zone_placement(placement, choice);
+  did.push_back("one cluster per zone: " + join(choice.clusters, ", "));
+  if (static_cast<int>(choice.zones.size()) < cfg.min_zones) {
+    out.advisories.push_back(who + ": only " + std::to_string(choice.zones.size()) + " zone(s) hold an eligible cluster (" +
+                             join(choice.zones, ", ") + "; clusters " + join(choice.clusters, ", ") +
+                             "), fewer than anydoor.minZones " + std::to_string(cfg.min_zones) +
+                             ": the gateways cannot run in " + std::to_string(cfg.min_zones) + " zones");
+  }
+  return true;
+}
+
+void place_divided(json& placement, const Anydoor& cfg, std::vector<std::string>& did) {
+  json* spread = find_path(placement, {"spreadConstraints"});
+  if (!spread || !spread->is_array() || spread->empty()) {
+    placement["spreadConstraints"] = json::array(
+        {{{"spreadByField", "cluster"}, {"minGroups", cfg.min_zones}, {"maxGroups", cfg.max_clusters}}});
+    did.push_back("cluster spread " + std::to_string(cfg.min_zones) + ".." + std::to_string(cfg.max_clusters));
+  }
+  json* scheduling = find_path(placement, {"replicaScheduling"});
+  if (!scheduling || !scheduling->is_object()) {
+    placement["replicaScheduling"] = {{"replicaSchedulingType", "Divided"},
+                                      {"replicaDivisionPreference", "Weighted"},
+                                      {"weightPreference", {{"dynamicWeight", "AvailableReplicas"}}}};
+    did.push_back("Divided by AvailableReplicas");
+  }
+}
+
+void place_cell_agent(json& placement, const std::string& who, RuleOutcome& out, std::vector<std::string>& did) {
+  json* spread = find_path(placement, {"spreadConstraints"});
+  if (spread && spread->is_array() && !spread->empty()) {
+    placement.erase("spreadConstraints");
+    out.change_warnings.push_back(who + ": removed spreadConstraints (a CellAgent runs in every business cluster)");
+    out.required.push_back(who + ": a CellAgent has no spread constraints");
+    did.push_back("removed spreadConstraints");
+  }
+  json* scheduling = find_path(placement, {"replicaScheduling"});
+  const bool has_scheduling = scheduling && scheduling->is_object();
+  if (!has_scheduling || scheduling->value("replicaSchedulingType", json()) != "Duplicated") {
+    if (has_scheduling) {
+      out.change_warnings.push_back(who + ": replicaScheduling set to Duplicated (a CellAgent runs in every business cluster)");
+    }
+    placement["replicaScheduling"] = {{"replicaSchedulingType", "Duplicated"}};
+    out.required.push_back(who + ": a CellAgent needs replicaScheduling Duplicated");
+    did.push_back("Duplicated");
+  }
+}
+
+}  // namespace
 
 void apply_anydoor_rule(json& object, const RuleContext& ctx, RuleOutcome& out) {
   const Anydoor& cfg = ctx.policy.anydoor;
-  const Taint& taint = ctx.policy.pure_control.taint;
   const std::string who = describe(object, ctx.kind, ctx.namespace_);
-  const std::string scenario = annotation(object, cfg.scenario_annotation).value_or("");
+  const std::optional<std::string> annotated = annotation(object, cfg.scenario_annotation);
+  if (!annotated) {
+    out.deny(who + ": anydoor policy needs " + cfg.scenario_annotation + ": one of " + kScenarioList +
+             " (it selects an anydoor gateway kind)");
+    out.note(kAnydoorRule, "denied gateway policy without scenario");
+    return;
+  }
+  const std::string scenario = *annotated;
   if (std::find(kAnydoorScenarios.begin(), kAnydoorScenarios.end(), scenario) == kAnydoorScenarios.end()) {
     out.deny(who + ": \"" + scenario + "\" is not an anydoor scenario (annotation " + cfg.scenario_annotation +
-             "): use one of Egress, IngressManaged, IngressTenant, CellAgent");
+             "): use one of " + kScenarioList);
     out.note(kAnydoorRule, "denied unknown scenario");
     return;
   }
@@ -128,27 +272,8 @@ void apply_anydoor_rule(json& object, const RuleContext& ctx, RuleOutcome& out) 
     wanted.push_back(requirement(key));
   }
 
-  // Anydoor gateways bridge to a business network, which a pure-control Cell0 does not have.
-  if (json* tolerations = find_path(object, {"spec", "placement", "clusterTolerations"});
-      tolerations && tolerations->is_array()) {
-    for (auto it = tolerations->begin(); it != tolerations->end();) {
-      if (!tolerates(*it, taint)) {
-        ++it;
-        continue;
-      }
-      if (is_wildcard(*it)) {
-        out.deny(who + ": anydoor gateways may not tolerate the pure-control taint " + taint.key + ":" + taint.effect +
-                 ", and a toleration without a key tolerates every taint: list the keys it should tolerate instead");
-        out.note(kAnydoorRule, "denied key-less wildcard toleration");
-        return;
-      }
-      it = tolerations->erase(it);
-      out.change_warnings.push_back(who + ": removed its toleration of the pure-control taint " + taint.key + ":" +
-                                    taint.effect + " (anydoor gateways never run on pure-control clusters)");
-      out.required.push_back(who + ": anydoor gateways may not tolerate the pure-control taint " + taint.key + ":" +
-                             taint.effect);
-    }
-  }
+  drop_pure_control_tolerations(object, ctx.policy.pure_control.taint, who, out);
+  if (out.denial) return;
 
   json& placement = ensure_object(object, {"spec", "placement"});
   json* groups = find_path(placement, {"clusterAffinities"});
@@ -174,39 +299,28 @@ void apply_anydoor_rule(json& object, const RuleContext& ctx, RuleOutcome& out) 
     return;
   }
 
-  json* spread = find_path(placement, {"spreadConstraints"});
-  const bool has_spread = spread && spread->is_array() && !spread->empty();
-  json* scheduling = find_path(placement, {"replicaScheduling"});
-  const bool has_scheduling = scheduling && scheduling->is_object();
   std::vector<std::string> did;
+  bool zoned = false;
   if (cell_agent) {
-    if (has_spread) {
-      placement.erase("spreadConstraints");
-      out.change_warnings.push_back(who + ": removed spreadConstraints (a CellAgent runs in every business cluster)");
-      out.required.push_back(who + ": a CellAgent has no spread constraints");
-      did.push_back("removed spreadConstraints");
+    place_cell_agent(placement, who, out, did);
+  } else if (ctx.clusters && zones_are_ours(object, placement, cfg)) {
+    zoned = place_by_zone(object, placement, *ctx.clusters, cfg, who, out, did);
+  } else if (annotation(object, kManagedPlacementAnnotation)) {
+    // Without an inventory a managed placement stays as the last inventory made it.
+    zoned = true;
+    did.push_back("managed placement kept (no inventory)");
+  }
+  if (!cell_agent && !zoned) place_divided(placement, cfg, did);
+  if (!zoned) {
+    for (const std::string& a : placement_advice(placement, !cell_agent, cfg.min_zones)) {
+      out.advisories.push_back(who + ": " + a);
     }
-    if (!has_scheduling || scheduling->value("replicaSchedulingType", json()) != "Duplicated") {
-      if (has_scheduling) {
-        out.change_warnings.push_back(who + ": replicaScheduling set to Duplicated (a CellAgent runs in every business cluster)");
-      }
-      placement["replicaScheduling"] = {{"replicaSchedulingType", "Duplicated"}};
-      out.required.push_back(who + ": a CellAgent needs replicaScheduling Duplicated");
-      did.push_back("Duplicated");
-    }
-  } else {
-    if (!has_spread) {
-      placement["spreadConstraints"] = json::array({{{"spreadByField", "zone"}, {"minGroups", cfg.min_zones}},
-                                                    {{"spreadByField", "cluster"}, {"minGroups", cfg.min_zones}}});
-      did.push_back("spread over " + std::to_string(cfg.min_zones) + " zones");
-    } else if (std::none_of(spread->begin(), spread->end(),
-                            [](const json& c) { return c.is_object() && c.value("spreadByField", json()) == "zone"; })) {
-      out.advisories.push_back(who + ": its spreadConstraints do not spread the gateways across zones (no HA across AZs)");
-    }
-    if (!has_scheduling) {
-      placement["replicaScheduling"] = {{"replicaSchedulingType", "Divided"}};
-      did.push_back("Divided");
-    }
+  }
+  if (!cell_agent && is_default_divided(placement, cfg) && !ctx.clusters) {
+    out.advisories.push_back(who + ": no cluster inventory (serve without --kubeconfig/--in-cluster, or review "
+                             "without --clusters): placed by cluster labels only, and Karmada does not spread by zone, "
+                             "so the gateways are not guaranteed to run in " + std::to_string(cfg.min_zones) + " zones");
+    did.push_back("zones not guaranteed (no inventory)");
   }
   std::string summary = scenario + ": business clusters";
   if (!cell_agent) summary += " hosting VPC " + annotation(object, cfg.vpc_annotation).value_or("");

@@ -41,6 +41,12 @@ ClusterInfo cluster_info_from(const json& cluster) {
       if (t.is_object()) info.taints.push_back({text(t, "key"), text(t, "value"), text(t, "effect")});
     }
   }
+  if (const auto conditions = member(cluster, "status").find("conditions");
+      conditions != member(cluster, "status").end() && conditions->is_array()) {
+    for (const auto& c : *conditions) {
+      if (c.is_object() && text(c, "type") == "Ready") info.ready = text(c, "status") == "True";
+    }
+  }
   return info;
 }
 

@@ -1,25 +1,17 @@
 #include "policies/cluster_taint_reconcile.h"
 
-#include "policies/cluster_taint.h"
+#include <optional>
 
 namespace cell0::policies {
 
 using nlohmann::json;
 
-namespace {
-
-bool is_the_taint(const json& taint, const Taint& t) {
-  return taint.is_object() && taint.value("key", json()) == t.key && taint.value("effect", json()) == t.effect;
-}
-
-}  // namespace
-
-std::string taint_text(const Taint& taint) { return taint.key + ":" + taint.effect; }
-
 std::string_view taint_action_name(TaintAction action) {
   switch (action) {
     case TaintAction::Add:
       return "add";
+    case TaintAction::Replace:
+      return "replace";
     case TaintAction::Remove:
       return "remove";
     case TaintAction::None:
@@ -31,18 +23,30 @@ std::string_view taint_action_name(TaintAction action) {
 ClusterTaintPlan plan_cluster_taint(const json& cluster, const PureControl& config) {
   ClusterTaintPlan plan;
   plan.pure_control = is_pure_control(cluster, config);
-  const json the_taint = {{"key", config.taint.key}, {"effect", config.taint.effect}};
+  const json the_taint = canonical_taint(config.taint);
   const json* spec = cluster.is_object() && cluster.contains("spec") ? &cluster["spec"] : nullptr;
   const json* taints = spec && spec->is_object() && spec->contains("taints") ? &(*spec)["taints"] : nullptr;
   const bool list = taints && taints->is_array();
 
-  std::vector<std::size_t> present;
+  std::vector<std::size_t> reserved;
+  std::optional<std::size_t> canonical;  // the first canonical element, kept
   if (list) {
     for (std::size_t i = 0; i < taints->size(); ++i) {
-      if (is_the_taint((*taints)[i], config.taint)) present.push_back(i);
+      if (!has_reserved_key((*taints)[i], config.taint)) continue;
+      reserved.push_back(i);
+      if (!canonical && is_canonical_taint((*taints)[i], config.taint)) canonical = i;
     }
   }
-  if (plan.pure_control && present.empty()) {
+  // Highest index first, so earlier indexes stay valid; each removal tests the element it removes.
+  auto remove_all_but = [&](std::optional<std::size_t> keep) {
+    for (auto it = reserved.rbegin(); it != reserved.rend(); ++it) {
+      if (keep && *it == *keep) continue;
+      const std::string path = "/spec/taints/" + std::to_string(*it);
+      plan.patch.push_back({{"op", "test"}, {"path", path}, {"value", (*taints)[*it]}});
+      plan.patch.push_back({{"op", "remove"}, {"path", path}});
+    }
+  };
+  if (plan.pure_control && reserved.empty()) {
     plan.action = TaintAction::Add;
     if (list) {
       plan.patch.push_back({{"op", "add"}, {"path", "/spec/taints/-"}, {"value", the_taint}});
@@ -52,14 +56,17 @@ ClusterTaintPlan plan_cluster_taint(const json& cluster, const PureControl& conf
     } else {
       plan.patch.push_back({{"op", "add"}, {"path", "/spec"}, {"value", {{"taints", json::array({the_taint})}}}});
     }
-  } else if (!plan.pure_control && !present.empty()) {
-    plan.action = TaintAction::Remove;
-    // Highest index first, so earlier indexes stay valid.
-    for (auto it = present.rbegin(); it != present.rend(); ++it) {
-      const std::string path = "/spec/taints/" + std::to_string(*it);
-      plan.patch.push_back({{"op", "test"}, {"path", path}, {"value", (*taints)[*it]}});
-      plan.patch.push_back({{"op", "remove"}, {"path", path}});
+  } else if (plan.pure_control && !(reserved.size() == 1 && canonical)) {
+    plan.action = TaintAction::Replace;
+    remove_all_but(canonical);
+    // Every removed index is >= the first reserved one, so that position still exists.
+    if (!canonical) {
+      plan.patch.push_back(
+          {{"op", "add"}, {"path", "/spec/taints/" + std::to_string(reserved.front())}, {"value", the_taint}});
     }
+  } else if (!plan.pure_control && !reserved.empty()) {
+    plan.action = TaintAction::Remove;
+    remove_all_but(std::nullopt);
   }
   return plan;
 }

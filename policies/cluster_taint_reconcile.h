@@ -1,18 +1,21 @@
 // The pure-control taint as a reconciler sees it: only the current Cluster, no old object. The
-// desired state is "the policy's taint is in spec.taints exactly when the cluster is marked", so a
-// cluster that was un-marked (or never marked but carrying the taint) loses it. Taints with another
-// key or effect are never touched. Shared by `serve`'s reconciler and `taint-clusters`.
+// desired state is "a marked cluster carries exactly one taint with the reserved key, the
+// canonical one (key, value, effect); an unmarked one none", so variants such as
+// `pure-control-cluster=true:NoSchedule` are replaced and a cluster that was un-marked loses every
+// taint with the key. Taints with another key are never touched. Shared by `serve`'s reconciler
+// and `taint-clusters`.
 #pragma once
 
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "policies/cluster_taint.h"
 #include "policies/policy_config.h"
 
 namespace cell0::policies {
 
-enum class TaintAction { None, Add, Remove };
+enum class TaintAction { None, Add, Replace, Remove };
 
 struct ClusterTaintPlan {
   bool pure_control = false;
@@ -28,6 +31,5 @@ ClusterTaintPlan plan_cluster_taint(const nlohmann::json& cluster, const PureCon
 nlohmann::json apply_cluster_taint_plan(const nlohmann::json& cluster, const ClusterTaintPlan& plan);
 
 std::string_view taint_action_name(TaintAction action);
-std::string taint_text(const Taint& taint);
 
 }  // namespace cell0::policies

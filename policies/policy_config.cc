@@ -86,10 +86,12 @@ void read_pure_control(const json& root, PureControl& pc) {
   const json section = root.value(path, json());
   const json& m = mapping(section, path, {"taint", "clusterLabel", "clusterNames"});
   const json taint_section = m.value("taint", json());
-  const json& taint = mapping(taint_section, "pureControl.taint", {"key", "effect"});
+  const json& taint = mapping(taint_section, "pureControl.taint", {"key", "effect", "value"});
   read_string(taint, "pureControl.taint", "key", pc.taint.key);
   read_string(taint, "pureControl.taint", "effect", pc.taint.effect);
+  read_string(taint, "pureControl.taint", "value", pc.taint.value);
   require_qualified("pureControl.taint.key", pc.taint.key);
+  if (!is_label_value(pc.taint.value)) fail("pureControl.taint.value", "\"" + pc.taint.value + "\" is not a valid label value");
   // Karmada's Cluster validation accepts only these two effects (reference §5.3).
   if (pc.taint.effect != "NoSchedule" && pc.taint.effect != "NoExecute") {
     fail("pureControl.taint.effect", "must be NoSchedule or NoExecute, got \"" + pc.taint.effect + "\"");
@@ -140,7 +142,7 @@ void read_anydoor(const json& root, Anydoor& ad) {
   const json section = root.value(path, json());
   const json& m = mapping(section, path,
                           {"scenarioAnnotation", "vpcAnnotation", "businessClusterLabel", "vpcClusterLabelPrefix",
-                           "minZones"});
+                           "minZones", "maxClusters", "gatewayKinds"});
   read_string(m, path, "scenarioAnnotation", ad.scenario_annotation);
   require_qualified("anydoor.scenarioAnnotation", ad.scenario_annotation);
   read_string(m, path, "vpcAnnotation", ad.vpc_annotation);
@@ -157,6 +159,29 @@ void read_anydoor(const json& root, Anydoor& ad) {
     const auto v = it->get<std::int64_t>();
     if (v < 1 || v > 16) fail("anydoor.minZones", "must be between 1 and 16, got " + std::to_string(v));
     ad.min_zones = static_cast<int>(v);
+  }
+  if (auto it = m.find("maxClusters"); it != m.end() && !it->is_null()) {
+    if (!it->is_number_integer()) fail("anydoor.maxClusters", "must be an integer, got " + type_name(*it));
+    const auto v = it->get<std::int64_t>();
+    // maxGroups below minGroups is rejected by Karmada's validation; 0 would select no cluster.
+    if (v < ad.min_zones || v > 10000) {
+      fail("anydoor.maxClusters", "must be between minZones (" + std::to_string(ad.min_zones) + ") and 10000, got " +
+                                      std::to_string(v));
+    }
+    ad.max_clusters = static_cast<int>(v);
+  }
+  if (auto it = m.find("gatewayKinds"); it != m.end() && !it->is_null()) {
+    if (!it->is_array()) fail("anydoor.gatewayKinds", "must be a list, got " + type_name(*it));
+    ad.gateway_kinds.clear();
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const std::string p = "anydoor.gatewayKinds[" + std::to_string(i) + "]";
+      const json& e = mapping((*it)[i], p, {"apiVersion", "kind"});
+      Anydoor::Kind k;
+      read_string(e, p, "apiVersion", k.api_version);
+      read_string(e, p, "kind", k.kind);
+      if (k.api_version.empty() || k.kind.empty()) fail(p, "must set apiVersion and kind");
+      ad.gateway_kinds.push_back(k);
+    }
   }
 }
 

@@ -17,6 +17,7 @@ enum class Enforcement { Reject, Strip, Warn };
 struct Taint {
   std::string key = "pure-control-cluster";
   std::string effect = "NoSchedule";
+  std::string value;  // the canonical taint's value; empty (no value) by default
 };
 
 struct PureControl {
@@ -46,6 +47,13 @@ struct Anydoor {
   std::string business_cluster_label = "network.ccos.io/business";
   std::string vpc_cluster_label_prefix = "vpc.ccos.io/";
   int min_zones = 2;
+  int max_clusters = 64;  // maxGroups of the cluster spread constraint
+  // A policy whose resource selectors name one of these is an anydoor policy, annotated or not.
+  struct Kind {
+    std::string api_version;
+    std::string kind;
+  };
+  std::vector<Kind> gateway_kinds{{"anydoor.ccos.io/v1alpha1", "AnyDoorGateway"}};
 };
 
 // --- majority gate (issue 17) ---

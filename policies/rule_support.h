@@ -23,6 +23,7 @@ struct RuleContext {
   const Policy& policy;
   std::string namespace_;
   std::string kind;  // Cluster, PropagationPolicy or ClusterPropagationPolicy
+  ClusterSnapshot clusters = nullptr;  // the member clusters, when an inventory is known
 };
 
 struct RuleOutcome {

@@ -167,3 +167,27 @@ output: {healthy: true}
   CHECK(failing.output.find("got:      true") != std::string::npos);
   CHECK(failing.output.find("1 passed, 1 failed\n") != std::string::npos);
 }
+
+namespace {
+
+// review --clusters: the same inventory path as serve, offline (issue 16).
+TEST_CASE("review --clusters places an Egress gateway one cluster per zone; without it, a warning") {
+  const std::string examples = kSource + "/examples/admission/";
+  Run r = run("review -f " + examples + "anydoor-egress.yaml --clusters " + examples + "clusters.yaml");
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find("biz-hz1-b") != std::string::npos);  // biz-hz1-a is NotReady
+  CHECK(r.output.find("biz-hz2-a") != std::string::npos);
+  CHECK(r.output.find("biz-hz2-b") == std::string::npos);
+  CHECK(r.output.find("anydoor.ccos.io/managed-placement") != std::string::npos);
+  r = run("review -f " + examples + "anydoor-egress.yaml");
+  CHECK(r.status == 0);
+  CHECK(r.output.find("no cluster inventory") != std::string::npos);
+  r = run("review -f " + examples + "anydoor-gateway-no-scenario.yaml");
+  CHECK(r.status == 1);
+  CHECK(r.output.find("anydoor policy needs anydoor.ccos.io/scenario") != std::string::npos);
+  r = run("review -f " + examples + "pp-tenant-valued-toleration.yaml");
+  CHECK(r.status == 1);
+}
+
+}  // namespace

@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 const json kMarked = {{"cluster.ccos.io/pure-control", "true"}};
 const json kPureTaint = {{"key", "pure-control-cluster"}, {"effect", "NoSchedule"}};
 const json kOtherTaints = json::array({{{"key", "dedicated"}, {"value", "gpu"}, {"effect", "NoExecute"}},
-                                       {{"key", "pure-control-cluster"}, {"effect", "NoExecute"}}});
+                                       {{"key", "maintenance.example.io/window"}, {"effect", "NoExecute"}}});
 
 struct Running {
   FakeApiServer server{{100ms}};
@@ -99,11 +99,28 @@ TEST_CASE("reconciler: created and re-labelled clusters get the taint within 2 s
   CHECK(r.reconciler->cache().find("member1")->zones == std::vector<std::string>{"az1"});
 }
 
+TEST_CASE("reconciler: variants of the reserved key become the one canonical taint; unmarked clusters lose them") {
+  Running r;
+  const json valued = {{"key", "pure-control-cluster"}, {"value", "true"}, {"effect", "NoSchedule"}};
+  const json noexec = {{"key", "pure-control-cluster"}, {"effect", "NoExecute"}};
+  r.server.create(make_cluster("cell0", kMarked, json::array({kOtherTaints[0], valued})));
+  r.server.create(make_cluster("member", json::object(), json::array({noexec, kOtherTaints[0]})));
+  r.start();
+  REQUIRE(eventually([&] {
+    return r.server.cluster("cell0")->at("spec").at("taints") == json::array({kOtherTaints[0], kPureTaint}) &&
+           r.server.cluster("member")->at("spec").at("taints") == json::array({kOtherTaints[0]});
+  }));
+  CHECK(r.metrics.patches.value({"replace"}) == 1);
+  CHECK(r.metrics.patches.value({"remove"}) == 1);
+  std::this_thread::sleep_for(300ms);
+  CHECK(r.server.patches_applied() == 2);
+}
+
 TEST_CASE("reconciler: clusterNames and a custom taint from the policy") {
   Running r;
   policies::PureControl pc;
   pc.cluster_names = {"cell0"};
-  pc.taint = {"example.com/control", "NoExecute"};
+  pc.taint = {"example.com/control", "NoExecute", ""};
   r.put(r.server.create(make_cluster("cell0")));
   r.put(r.server.create(make_cluster("cellx", kMarked)));  // default label still marks
   r.start(r.server.cert_user(), pc);

@@ -6,6 +6,8 @@
 //   operation: CREATE          # CREATE (default), UPDATE or DELETE
 //   policy: {...}              # optional WebhookPolicy; omitted: the defaults
 //   old: {...}                 # the stored object (UPDATE)
+//   clusters: [Cluster, ...]   # optional: the cluster inventory (as serve's reconciler or
+//                              # review --clusters sees it); omitted: no inventory
 //   object: {...}              # the object under review
 //   subResource: status        # optional: a write of this subresource (request.subResource)
 //   clusters: [Cluster, ...]   # optional: the cluster inventory (Cluster objects); omitted: none
@@ -22,6 +24,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -70,6 +73,12 @@ inline std::vector<GoldenCase> load_golden_cases() {
     if (c.input.operation == policies::Operation::Delete && c.input.old_object.is_null()) {
       c.input.old_object = c.input.object;
       c.input.object = nullptr;
+    }
+    if (c.doc.contains("clusters")) {
+      auto clusters = std::make_shared<std::vector<policies::ClusterInfo>>();
+      for (const auto& cluster : c.doc["clusters"]) clusters->push_back(policies::cluster_info_from(cluster));
+      std::sort(clusters->begin(), clusters->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+      c.input.clusters = clusters;
     }
     const nlohmann::json& obj = c.input.object.is_object() ? c.input.object : c.input.old_object;
     if (obj.is_object() && obj.value("kind", "") == "PropagationPolicy") {

@@ -48,19 +48,43 @@ TEST_CASE("globs", "[syntax]") {
   CHECK(glob_match("**a**", "bab"));
 }
 
-TEST_CASE("which tolerations tolerate the value-less pure-control taint", "[tolerations]") {
+TEST_CASE("ToleratesTaint as Kubernetes defines it (karmada-scheduling.md §6)", "[tolerations]") {
+  const json equal_true = {{"key", "K"}, {"operator", "Equal"}, {"value", "true"}, {"effect", "NoSchedule"}};
+  // {key: K, operator: Equal, value: "true"} does not tolerate K:NoSchedule but does K=true:NoSchedule.
+  CHECK_FALSE(tolerates_taint(equal_true, "K", "", "NoSchedule"));
+  CHECK(tolerates_taint(equal_true, "K", "true", "NoSchedule"));
+  // {key: K, operator: Exists} with no effect: any value, any effect.
+  const json exists = {{"key", "K"}, {"operator", "Exists"}};
+  CHECK(tolerates_taint(exists, "K", "", "NoSchedule"));
+  CHECK(tolerates_taint(exists, "K", "x", "NoExecute"));
+  CHECK_FALSE(tolerates_taint(exists, "L", "", "NoSchedule"));
+  // {operator: Exists} with no key: every taint.
+  CHECK(tolerates_taint(json{{"operator", "Exists"}}, "any", "v", "NoExecute"));
+  // An empty operator means Equal.
+  CHECK(tolerates_taint(json{{"key", "K"}}, "K", "", "NoSchedule"));
+  CHECK_FALSE(tolerates_taint(json{{"key", "K"}}, "K", "v", "NoSchedule"));
+  CHECK(tolerates_taint(json{{"key", "K"}, {"value", "v"}}, "K", "v", "NoSchedule"));
+  // A key-less Equal compares values only: it tolerates every value-less taint.
+  CHECK(tolerates_taint(json{{"operator", "Equal"}}, "any", "", "NoSchedule"));
+  CHECK_FALSE(tolerates_taint(json{{"operator", "Equal"}}, "any", "v", "NoSchedule"));
+  // The effect must match when set.
+  CHECK_FALSE(tolerates_taint(json{{"key", "K"}, {"operator", "Exists"}, {"effect", "NoExecute"}}, "K", "", "NoSchedule"));
+  // Other operators (Lt/Gt: refused by Karmada's validation) tolerate nothing.
+  CHECK_FALSE(tolerates_taint(json{{"key", "K"}, {"operator", "Lt"}, {"value", "1"}}, "K", "", "NoSchedule"));
+  CHECK_FALSE(tolerates_taint(json("K"), "K", "", "NoSchedule"));
+}
+
+TEST_CASE("the pure-control key is reserved whatever the operator, value or effect", "[tolerations]") {
   const Taint taint;
-  CHECK(tolerates(json{{"key", "pure-control-cluster"}, {"operator", "Exists"}}, taint));
-  CHECK(tolerates(json{{"key", "pure-control-cluster"}, {"operator", "Exists"}, {"effect", "NoSchedule"}}, taint));
-  CHECK(tolerates(json{{"key", "pure-control-cluster"}}, taint));  // Equal is the default operator
-  CHECK(tolerates(json{{"key", "pure-control-cluster"}, {"operator", "Equal"}, {"value", ""}}, taint));
-  CHECK_FALSE(tolerates(json{{"key", "pure-control-cluster"}, {"operator", "Equal"}, {"value", "x"}}, taint));
-  CHECK_FALSE(tolerates(json{{"key", "pure-control-cluster"}, {"operator", "Exists"}, {"effect", "NoExecute"}}, taint));
-  CHECK(tolerates(json{{"operator", "Exists"}}, taint));
+  CHECK(claims_pure_control(json{{"key", "pure-control-cluster"}, {"operator", "Equal"}, {"value", "true"}}, taint));
+  CHECK(claims_pure_control(json{{"key", "pure-control-cluster"}, {"operator", "Exists"}, {"effect", "NoExecute"}}, taint));
+  CHECK(claims_pure_control(json{{"key", "pure-control-cluster"}, {"operator", "Lt"}, {"value", "3"}}, taint));
+  CHECK(claims_pure_control(json{{"operator", "Exists"}}, taint));
+  CHECK(claims_pure_control(json{{"operator", "Equal"}}, taint));  // tolerates the value-less taint
+  CHECK_FALSE(claims_pure_control(json{{"operator", "Equal"}, {"value", "x"}}, taint));
+  CHECK_FALSE(claims_pure_control(json{{"key", "other"}, {"operator", "Exists"}}, taint));
   CHECK(is_wildcard(json{{"operator", "Exists"}}));
-  CHECK_FALSE(tolerates(json{{"operator", "Equal"}}, taint));
-  CHECK_FALSE(tolerates(json{{"key", "other"}, {"operator", "Exists"}}, taint));
-  CHECK_FALSE(tolerates(json("pure-control-cluster"), taint));
+  CHECK_FALSE(is_wildcard(json{{"key", "pure-control-cluster"}}));
 }
 
 TEST_CASE("policy file: defaults, partial files, errors naming the field", "[policy]") {
@@ -82,6 +106,11 @@ TEST_CASE("policy file: defaults, partial files, errors naming the field", "[pol
       CHECK(p.anydoor.business_cluster_label == "network.ccos.io/business");
       CHECK(p.anydoor.vpc_cluster_label_prefix == "vpc.ccos.io/");
       CHECK(p.anydoor.min_zones == 2);
+      CHECK(p.anydoor.max_clusters == 64);
+      CHECK(p.pure_control.taint.value.empty());
+      REQUIRE(p.anydoor.gateway_kinds.size() == 1);
+      CHECK(p.anydoor.gateway_kinds[0].api_version == "anydoor.ccos.io/v1alpha1");
+      CHECK(p.anydoor.gateway_kinds[0].kind == "AnyDoorGateway");
     }
     TempDir dir;
     std::ofstream(dir.path() / "empty.yaml") << "# nothing here\n";
@@ -107,6 +136,9 @@ TEST_CASE("policy file: defaults, partial files, errors naming the field", "[pol
     CHECK(error(R"({"whitelist": {"namespaces": [""]}})") == "whitelist.namespaces[0]: must not be empty");
     CHECK(error(R"({"anydoor": {"minZones": 0}})") == "anydoor.minZones: must be between 1 and 16, got 0");
     CHECK(error(R"({"anydoor": []})") == "anydoor: must be a mapping, got a list");
+    CHECK(error(R"({"anydoor": {"maxClusters": 0}})") == "anydoor.maxClusters: must be between minZones (2) and 10000, got 0");
+    CHECK(error(R"({"anydoor": {"gatewayKinds": [{"kind": "X"}]}})") == "anydoor.gatewayKinds[0]: must set apiVersion and kind");
+    CHECK(error(R"({"pureControl": {"taint": {"value": "a/b"}}})").starts_with("pureControl.taint.value: "));
     CHECK(error(R"([1])") == "policy: must be a mapping, got a list");
     // Found by fuzz_admission_review: a NUL in a key used to cut the message to nothing.
     const std::string nul_key = error("{\"\\u0000k\": 1}");

@@ -96,6 +96,9 @@ FakeApiServer::FakeApiServer(Options options) : options_(options) {
   const std::string pattern = std::string(kCollection) + "(/[^/]*)?";
   http_->Get(pattern, handler);
   http_->Patch(pattern, handler);
+  auto policy_handler = [this](const httplib::Request& req, httplib::Response& res) { handle_policy(req, res); };
+  http_->Get("/apis/policy.karmada.io/v1alpha1/.*", policy_handler);
+  http_->Patch("/apis/policy.karmada.io/v1alpha1/.*", policy_handler);
   port_ = http_->bind_to_any_port("127.0.0.1");
   REQUIRE(port_ > 0);
   thread_ = std::thread([this] { http_->listen_after_bind(); });

@@ -51,6 +51,10 @@ struct Faults {
   int slow_requests = 0;    // next N non-watch requests wait `slow` before answering
   bool hold_watches = false;  // new watches wait (before reading their version) until this is cleared
   std::chrono::milliseconds slow{0};
+  // PropagationPolicies / ClusterPropagationPolicies (fake_apiserver_policies.cc).
+  int policy_list_5xx = 0;
+  int policy_patch_5xx = 0;
+  int policy_patch_conflicts = 0;  // next N policy patches: another writer changes the policy first
 };
 
 struct LoggedRequest {
@@ -99,6 +103,13 @@ class FakeApiServer {
   // Ends every running watch: cleanly (as at timeoutSeconds) or by resetting the connection.
   void end_watches(bool abrupt);
 
+  // PropagationPolicies and ClusterPropagationPolicies: list (all namespaces, one page), get and
+  // JSON Patch with the same resourceVersion rules as Clusters; no watch.
+  nlohmann::json put_policy(nlohmann::json policy);  // create or replace; moves the resourceVersion
+  std::optional<nlohmann::json> policy(const std::string& kind, const std::string& namespace_,
+                                       const std::string& name) const;
+  std::size_t policy_patches_applied() const { return policy_patches_applied_; }
+
   void arm(const std::function<void(Faults&)>& change);
   Faults faults() const;
 
@@ -119,6 +130,7 @@ class FakeApiServer {
   void watch(const httplib::Request& req, httplib::Response& res);
   void get(const std::string& name, httplib::Response& res);
   void patch(const std::string& name, const httplib::Request& req, httplib::Response& res);
+  void handle_policy(const httplib::Request& req, httplib::Response& res);
   std::string authenticate(const httplib::Request& req) const;
   nlohmann::json write_locked(const std::string& type, nlohmann::json object);
   bool take(int& counter);
@@ -132,12 +144,14 @@ class FakeApiServer {
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> patches_applied_{0};
+  std::atomic<std::size_t> policy_patches_applied_{0};
   std::atomic<std::size_t> active_watches_{0};
   std::atomic<std::size_t> held_watches_{0};
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, nlohmann::json> clusters_;
+  std::map<std::string, nlohmann::json> policies_;  // by object path
   std::vector<Event> history_;
   long long rv_ = 100;
   long long compacted_ = 0;  // watches from versions below this get 410
