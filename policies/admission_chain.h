@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policies/cluster_info.h"
+#include "policies/namespace_info.h"
 #include "policies/policy_config.h"
 
 namespace cell0::policies {
@@ -31,6 +32,8 @@ struct AdmissionInput {
   std::string kind;
   // The member clusters as karmada-apiserver last listed them; null when none is known.
   ClusterSnapshot clusters;
+  // The Cell0 namespaces and their annotations (the zone rules' opt-in); null when none is known.
+  NamespaceSnapshot namespaces;
 };
 
 struct Decision {

@@ -15,12 +15,12 @@ std::string kind_label(const AdmissionCall& call, const policies::Decision& d) {
   return d.owned ? call.kind : "other";
 }
 
-JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, Pass pass) {
+JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, NamespaceSource namespaces, Pass pass) {
   JsonEndpoint endpoint;
   endpoint.error_body = [](int status, const std::string& message) {
     return encode_admission_failure("", status, message).dump();
   };
-  endpoint.handle = [source = std::move(source), clusters = std::move(clusters), pass](const json& body) {
+  endpoint.handle = [source = std::move(source), clusters = std::move(clusters), namespaces = std::move(namespaces), pass](const json& body) {
     JsonReply reply;
     auto decoded = decode_admission_review(body);
     if (const auto* refused = std::get_if<AdmissionCodecError>(&decoded)) {
@@ -41,6 +41,7 @@ JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, Pas
       return reply;
     }
     if (clusters) call.input.clusters = clusters();
+    if (namespaces) call.input.namespaces = namespaces();
     const policies::Decision decision =
         pass == Pass::Mutate ? policies::mutate(call.input, *policy) : policies::validate(call.input, *policy);
     const json response = encode_admission_response(call.uid, decision, call.input.object, pass == Pass::Mutate);
@@ -61,12 +62,12 @@ JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, Pas
 
 }  // namespace
 
-JsonEndpoint mutate_endpoint(PolicySource policy, ClusterSource clusters) {
-  return admission_endpoint(std::move(policy), std::move(clusters), Pass::Mutate);
+JsonEndpoint mutate_endpoint(PolicySource policy, ClusterSource clusters, NamespaceSource namespaces) {
+  return admission_endpoint(std::move(policy), std::move(clusters), std::move(namespaces), Pass::Mutate);
 }
 
-JsonEndpoint validate_endpoint(PolicySource policy, ClusterSource clusters) {
-  return admission_endpoint(std::move(policy), std::move(clusters), Pass::Validate);
+JsonEndpoint validate_endpoint(PolicySource policy, ClusterSource clusters, NamespaceSource namespaces) {
+  return admission_endpoint(std::move(policy), std::move(clusters), std::move(namespaces), Pass::Validate);
 }
 
 }  // namespace cell0::webhook

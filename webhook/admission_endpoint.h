@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "policies/cluster_info.h"
+#include "policies/namespace_info.h"
 #include "policies/policy_config.h"
 #include "webhook/server.h"
 
@@ -15,11 +16,13 @@ namespace cell0::webhook {
 using PolicySource = std::function<std::shared_ptr<const policies::Policy>()>;
 // The cluster inventory of the moment (null without one); empty function: no inventory.
 using ClusterSource = std::function<policies::ClusterSnapshot()>;
+// The Cell0 namespace cache of the moment (null before its first list); empty function: no cache.
+using NamespaceSource = std::function<policies::NamespaceSnapshot()>;
 
 // Admission reviews may be up to 8 MiB (object and oldObject of 3 MiB each, plus the envelope).
 inline constexpr std::size_t kAdmissionMaxBodyBytes = 8u << 20;
 
-JsonEndpoint mutate_endpoint(PolicySource policy, ClusterSource clusters = {});
-JsonEndpoint validate_endpoint(PolicySource policy, ClusterSource clusters = {});
+JsonEndpoint mutate_endpoint(PolicySource policy, ClusterSource clusters = {}, NamespaceSource namespaces = {});
+JsonEndpoint validate_endpoint(PolicySource policy, ClusterSource clusters = {}, NamespaceSource namespaces = {});
 
 }  // namespace cell0::webhook
