@@ -1,7 +1,7 @@
 // `review -f pod.yaml` (and deployment.yaml / statefulset.yaml) runs the zone rules offline: every
 // golden case of tests/policies/golden on a Pod, Deployment or StatefulSet through the binary,
-// checked against the case's expected decision, object and warnings. Cases that need a namespace
-// cache (`namespaces:`) are left to the in-process and HTTPS runs: review has no cache.
+// checked against the case's expected decision, object and warnings. A case's `namespaces:` go to
+// --namespaces as Namespace objects (what serve's namespace cache would hold).
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -22,7 +22,7 @@ bool zone_case(const GoldenCase& c) {
   const json& obj = c.input.object.is_object() ? c.input.object : c.input.old_object;
   const std::string kind = obj.is_object() ? obj.value("kind", "") : "";
   return (kind == "Pod" || kind == "Deployment" || kind == "StatefulSet") && c.stage == "review" &&
-         !c.doc.contains("namespaces") && !c.doc.at("expect").contains("policyError");
+         !c.doc.at("expect").contains("policyError");
 }
 
 struct ReviewRun {
@@ -44,6 +44,14 @@ ReviewRun run_review(const GoldenCase& c, const fs::path& dir) {
     cmd += " -f " + write("object.yaml", c.input.object);
   }
   if (c.doc.contains("policy")) cmd += " --policy " + write("policy.yaml", c.doc["policy"]);
+  if (c.doc.contains("namespaces")) {
+    json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", json::array()}};
+    for (const auto& [name, annotations] : c.doc["namespaces"].items()) {
+      list["items"].push_back({{"apiVersion", "v1"}, {"kind", "Namespace"},
+                               {"metadata", {{"name", name}, {"annotations", annotations}}}});
+    }
+    cmd += " --namespaces " + write("namespaces.yaml", list);
+  }
   cmd += " >" + (dir / "out.yaml").string() + " 2>" + (dir / "err.txt").string();
   const int rc = std::system(cmd.c_str());
   ReviewRun run;
