@@ -99,5 +99,16 @@ TEST_CASE("review -f runs the zone golden cases offline", "[cli][zones]") {
   CHECK(checked >= 20);
 }
 
+TEST_CASE("review --namespaces: examples/zones, a namespace opted in by annotation", "[cli][zones]") {
+  const std::string examples = std::string(CELL0_SOURCE_DIR) + "/examples/zones/";
+  const std::string review = std::string(CELL0_BINARY) + " review -f " + examples + "tenant-pod.yaml";
+  const int without = std::system((review + " >/dev/null 2>&1").c_str());
+  const int with = std::system((review + " --namespaces " + examples + "namespaces.yaml >/dev/null 2>&1").c_str());
+  CHECK(WEXITSTATUS(without) == 0);  // tenant-shop matches no glob: admitted unchanged
+  CHECK(WEXITSTATUS(with) == 1);     // opted in: its key-less Exists toleration is denied
+  const int bad = std::system((review + " --namespaces " + examples + "tenant-pod.yaml >/dev/null 2>&1").c_str());
+  CHECK(WEXITSTATUS(bad) == 2);  // not Namespace objects
+}
+
 }  // namespace
 }  // namespace cell0::testing
