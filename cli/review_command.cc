@@ -1,6 +1,7 @@
 #include "cli/review_command.h"
 
 #include <algorithm>
+#include <map>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
@@ -24,6 +25,7 @@ struct ReviewFlags {
   std::string policy;
   std::string clusters;
   std::string subresource;
+  std::string namespaces;
 };
 
 struct BadInput : std::runtime_error {
@@ -43,14 +45,49 @@ json load_object(const std::string& file) {
   return object;
 }
 
-// Cluster objects as `kubectl get clusters -o yaml` prints them (a List) or as YAML documents.
-policies::ClusterSnapshot load_clusters(const std::string& file) {
+// The objects of a file: YAML documents, each an object or a List of them.
+std::vector<json> load_objects(const std::string& file) {
   std::vector<json> documents;
   try {
     documents = common::load_yaml_file(file);
   } catch (const common::YamlError& e) {
     throw BadInput(e.what());
   }
+  std::vector<json> out;
+  for (json& doc : documents) {
+    if (doc.is_null()) continue;
+    if (doc.is_object() && doc.contains("items") && doc["items"].is_array()) {
+      for (json& item : doc["items"]) out.push_back(std::move(item));
+    } else {
+      out.push_back(std::move(doc));
+    }
+  }
+  return out;
+}
+
+// Namespace objects (`kubectl get ns -o yaml`): the view serve's namespace cache would hold.
+policies::NamespaceSnapshot load_namespaces(const std::string& file) {
+  std::map<std::string, policies::NamespaceAnnotations> view;
+  for (const json& object : load_objects(file)) {
+    if (!object.is_object() || object.value("kind", "") != "Namespace") {
+      throw BadInput(file + ": --namespaces takes Namespace objects (v1)");
+    }
+    const json meta = object.value("metadata", json::object());
+    const std::string name = meta.is_object() ? meta.value("name", "") : "";
+    if (name.empty()) throw BadInput(file + ": a Namespace has no metadata.name");
+    auto& kept = view[name];
+    const json annotations = meta.value("annotations", json::object());
+    if (!annotations.is_object()) continue;
+    for (const auto& [key, value] : annotations.items()) {
+      if (value.is_string()) kept[key] = value.get<std::string>();
+    }
+  }
+  return std::make_shared<const std::map<std::string, policies::NamespaceAnnotations>>(std::move(view));
+}
+
+// Cluster objects as `kubectl get clusters -o yaml` prints them (a List) or as YAML documents.
+policies::ClusterSnapshot load_clusters(const std::string& file) {
+  const std::vector<json> documents = load_objects(file);
   auto clusters = std::make_shared<std::vector<policies::ClusterInfo>>();
   auto add = [&](const json& object) {
     if (!object.is_object() || object.value("kind", "") != "Cluster") {
@@ -61,14 +98,7 @@ policies::ClusterSnapshot load_clusters(const std::string& file) {
     if (info.name.empty()) throw BadInput(file + ": a Cluster has no metadata.name");
     clusters->push_back(std::move(info));
   };
-  for (const json& doc : documents) {
-    if (doc.is_null()) continue;
-    if (doc.is_object() && doc.contains("items") && doc["items"].is_array()) {
-      for (const json& item : doc["items"]) add(item);
-    } else {
-      add(doc);
-    }
-  }
+  for (const json& doc : documents) add(doc);
   std::sort(clusters->begin(), clusters->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return clusters;
 }
@@ -83,6 +113,7 @@ int run_review(const ReviewFlags& f) {
   policies::AdmissionInput input;
   if (!f.clusters.empty()) input.clusters = load_clusters(f.clusters);
   input.sub_resource = f.subresource;
+  if (!f.namespaces.empty()) input.namespaces = load_namespaces(f.namespaces);
   const json object = load_object(f.file);
   std::string operation = f.operation;
   if (operation.empty()) operation = f.old_file.empty() ? "CREATE" : "UPDATE";
@@ -131,7 +162,7 @@ void add_review_command(CLI::App& app) {
                                  "`kubectl apply --dry-run=server`");
   cmd->add_option("-f,--filename", flags->file,
                   "The object (Cluster, PropagationPolicy, ClusterPropagationPolicy, ResourceBinding, "
-                  "ClusterResourceBinding; YAML)")
+                  "ClusterResourceBinding, Pod, Deployment, StatefulSet; YAML)")
       ->required();
   cmd->add_option("--old-file", flags->old_file, "The stored object, for UPDATE");
   cmd->add_option("--operation", flags->operation, "CREATE, UPDATE or DELETE (default: UPDATE with --old-file, else CREATE)");
@@ -142,6 +173,9 @@ void add_review_command(CLI::App& app) {
   cmd->add_option("--subresource", flags->subresource,
                   "Review a write of this subresource (e.g. status) instead of the object itself, as the apiserver "
                   "would send it");
+  cmd->add_option("--namespaces", flags->namespaces,
+                  "Namespace objects (YAML documents or a List) whose annotations opt namespaces in to the zone "
+                  "rules, as serve would see them with --cell0-kubeconfig");
   cmd->callback([flags] {
     int rc = 0;
     try {

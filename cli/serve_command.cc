@@ -27,7 +27,9 @@
 #include "cli/serve_settings.h"
 #include "webhook/server.h"
 #include "controllers/placement_reconciler.h"
+#include "controllers/namespace_cache.h"
 #include "controllers/taint_reconciler.h"
+#include "policies/zone_policy.h"
 #include "webhook/webhook_metrics.h"
 
 namespace cell0::cli {
@@ -94,6 +96,19 @@ void warn_if_expiring(X509* cert) {
   if (warning) std::fprintf(stderr, "warning: %s\n", warning->c_str());
 }
 
+// /readyz: how the zone rules decide that a namespace is opted in. The cache does not gate
+// readiness: without it the rules still hold for the namespaces named by zones.namespaces.
+std::string zone_namespace_mode(const controllers::NamespaceCache* cache, const std::string& credentials_error) {
+  const std::string annotation = std::string(policies::kZoneOptInAnnotation) + "=\"true\"";
+  if (!credentials_error.empty()) return "names only: zones.namespaces globs (Cell0 credentials unusable: " + credentials_error + ")";
+  if (!cache) return "names only: zones.namespaces globs (no Cell0 credentials, no namespace cache)";
+  const auto view = cache->shared();
+  const std::string error = cache->last_error();
+  if (!view) return "names only until the Cell0 namespace cache lists" + (error.empty() ? std::string() : " (" + error + ")");
+  return "names and annotation " + annotation + ": namespace cache of " + std::to_string(view->size()) +
+         " namespaces" + (error.empty() ? std::string() : " (last view kept; " + error + ")");
+}
+
 }  // namespace
 
 int check_serve_config(const ServeConfig& config) {
@@ -120,6 +135,17 @@ int check_serve_config(const ServeConfig& config) {
       fail(connection.error().message);
     } else {
       std::printf("taint reconciler: %s (%s)\n", connection->server.c_str(), connection->source.c_str());
+      for (const auto& w : connection->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    }
+  }
+  if (config.watch_cell0_namespaces()) {
+    auto connection = kube::resolve_kube_connection(config.cell0_kubeconfig.string(), "", config.cell0_in_cluster);
+    if (!connection) {
+      // Not an error: serve then runs without the cache and the zone rules use names only.
+      std::fprintf(stderr, "warning: Cell0 namespace cache: %s; the zone rules will use namespace names only\n",
+                   connection.error().message.c_str());
+    } else {
+      std::printf("Cell0 namespace cache: %s (%s)\n", connection->server.c_str(), connection->source.c_str());
       for (const auto& w : connection->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     }
   }
@@ -199,6 +225,27 @@ int run_serve(const ServeConfig& config) {
   }
   // --- end issue 16
 
+  // The zone rules' namespace opt-in by annotation (DESIGN.md "Cell0 two-AZ zone policies").
+  std::unique_ptr<controllers::NamespaceCacheMetrics> namespace_metrics;
+  std::unique_ptr<controllers::NamespaceCache> cell0_namespaces;
+  std::string cell0_credentials_error;
+  if (config.watch_cell0_namespaces()) {
+    auto connection = kube::resolve_kube_connection(config.cell0_kubeconfig.string(), "", config.cell0_in_cluster);
+    if (!connection) {
+      // The other rules and the interpreter do not need the cache: serve on, names only (/readyz).
+      cell0_credentials_error = connection.error().message;
+      common::log_event(spdlog::level::err, "cannot set up the Cell0 namespace cache; zone rules use namespace names only",
+                        {{"error", cell0_credentials_error}});
+    } else {
+      for (const auto& w : connection->warnings) common::log_event(spdlog::level::warn, w);
+      controllers::NamespaceCacheOptions cache_options;
+      cache_options.annotation_keys = {policies::kZoneOptInAnnotation};
+      namespace_metrics = std::make_unique<controllers::NamespaceCacheMetrics>(registry);
+      cell0_namespaces =
+          std::make_unique<controllers::NamespaceCache>(std::move(*connection), cache_options, namespace_metrics.get());
+    }
+  }
+
   webhook::ServerOptions options;
   options.host = config.host;
   options.port = config.port;
@@ -222,17 +269,20 @@ int run_serve(const ServeConfig& config) {
   interpreter.max_body_bytes = config.max_request_bytes;
   webhook::ClusterSource clusters;
   if (taints) clusters = [&taints] { return taints->cache().shared(); };
-  webhook::JsonEndpoint mutate = webhook::mutate_endpoint([&policy] { return policy.current(); }, clusters);
+  webhook::NamespaceSource namespaces;
+  if (cell0_namespaces) namespaces = [&cell0_namespaces] { return cell0_namespaces->shared(); };
+  webhook::JsonEndpoint mutate = webhook::mutate_endpoint([&policy] { return policy.current(); }, clusters, namespaces);
   mutate.max_body_bytes = config.max_admission_bytes;
   webhook::AdmissionMetrics admission_metrics(registry);  // the majority gate's decisions
   webhook::JsonEndpoint validate =
-      webhook::validate_endpoint([&policy] { return policy.current(); }, clusters, &admission_metrics);
+      webhook::validate_endpoint([&policy] { return policy.current(); }, clusters, namespaces, &admission_metrics);
   validate.max_body_bytes = config.max_admission_bytes;
   server.add_json_endpoint("/interpreter", std::move(interpreter));
   server.add_json_endpoint("/mutate", std::move(mutate));
   server.add_json_endpoint("/validate", std::move(validate));
-  server.set_readiness_probe([&reloader, &policy, &policy_reloader] {
+  server.set_readiness_probe([&reloader, &policy, &policy_reloader, &cell0_namespaces, &cell0_credentials_error] {
     webhook::Readiness r = reloader.readiness();
+    r.detail["zoneNamespaces"] = zone_namespace_mode(cell0_namespaces.get(), cell0_credentials_error);
     const webhook::ReloadStatus p = policy_reloader.status();
     r.detail["policy"] = policy.file().empty() ? "default" : policy.file().string();
     if (!policy.current()) {
@@ -255,6 +305,7 @@ int run_serve(const ServeConfig& config) {
     placements->start();  // issue 16
     policy_listener = taints.get();
   }
+  if (cell0_namespaces) cell0_namespaces->start();
 
   std::atomic<bool> finished{false};
   std::thread serving([&] {
@@ -274,6 +325,7 @@ int run_serve(const ServeConfig& config) {
   policy_listener = nullptr;
   if (placements) placements->stop();  // issue 16: before the inventory it reads
   if (taints) taints->stop();
+  if (cell0_namespaces) cell0_namespaces->stop();
   reloader.stop();
   policy_reloader.stop();
   cert_reloader.stop();
@@ -330,6 +382,10 @@ void add_serve_command(CLI::App& app) {
                   "kubeconfig of the karmada-apiserver: keep the pure-control taint on its Clusters");
   cmd->add_option("--context", s.context, "Context of --kubeconfig (default: current-context)");
   cmd->add_flag("--in-cluster", s.in_cluster, "Like --kubeconfig, with the pod's service account");
+  cmd->add_option("--cell0-kubeconfig", s.cell0_kubeconfig,
+                  "kubeconfig of the Cell0 kube-apiserver: watch its namespaces for the zone rules' opt-in annotation");
+  cmd->add_flag("--cell0-in-cluster", s.cell0_in_cluster,
+                "Like --cell0-kubeconfig, with the pod's service account (the webhook runs on Cell0)");
 
   cmd->callback([settings, cmd] {
     ServeSettings& current = *settings;

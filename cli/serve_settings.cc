@@ -142,6 +142,8 @@ interp::Result<bool> apply_config_file(const fs::path& file, ServeSettings& s, c
       {"kubeconfig", text(s.kubeconfig)},
       {"context", text(s.context)},
       {"incluster", [&s](const YAML::Node& n, const std::string&) { s.in_cluster = n.as<bool>(); }},
+      {"cell0kubeconfig", text(s.cell0_kubeconfig)},
+      {"cell0incluster", [&s](const YAML::Node& n, const std::string&) { s.cell0_in_cluster = n.as<bool>(); }},
   };
   try {
     const YAML::Node root = YAML::LoadFile(file.string());
@@ -185,6 +187,11 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
   c.kubeconfig = s.kubeconfig;
   c.kube_context = s.context;
   c.in_cluster = s.in_cluster;
+  if (!s.cell0_kubeconfig.empty() && s.cell0_in_cluster) {
+    return config_error("--cell0-kubeconfig and --cell0-in-cluster exclude each other");
+  }
+  c.cell0_kubeconfig = s.cell0_kubeconfig;
+  c.cell0_in_cluster = s.cell0_in_cluster;
 
   if (s.customizations.empty()) {
     const fs::path bundled = default_customizations_dir();
@@ -199,7 +206,7 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
   }
   for (const auto& [flag, path] : {std::pair{"--tls-cert", c.tls_cert}, {"--tls-key", c.tls_key},
                                    {"--client-ca", c.client_ca}, {"--policy", c.policy},
-                                   {"--kubeconfig", c.kubeconfig}}) {
+                                   {"--kubeconfig", c.kubeconfig}, {"--cell0-kubeconfig", c.cell0_kubeconfig}}) {
     std::error_code ec;
     if (!path.empty() && !fs::is_regular_file(path, ec)) {
       return config_error(fmt::format("{}: {} is not a readable file", flag, path.string()));

@@ -75,6 +75,9 @@ struct ServeSettings {
   std::string kubeconfig;  // the pure-control taint reconciler runs when this or in_cluster is set
   std::string context;
   bool in_cluster = false;
+  // Credentials for the Cell0 kube-apiserver: the zone rules' namespace cache runs when one is set.
+  std::string cell0_kubeconfig;
+  bool cell0_in_cluster = false;
 };
 
 struct ServeConfig {
@@ -105,6 +108,9 @@ struct ServeConfig {
   std::string kube_context;
   bool in_cluster = false;
   bool reconcile_taints() const { return !kubeconfig.empty() || in_cluster; }
+  std::filesystem::path cell0_kubeconfig;
+  bool cell0_in_cluster = false;
+  bool watch_cell0_namespaces() const { return !cell0_kubeconfig.empty() || cell0_in_cluster; }
 };
 
 // Normalized setting name: lower case without '-' and '_' ("tls-cert", "tlsCert" -> "tlscert").

@@ -8,6 +8,7 @@
 #include "policies/placement_validation.h"
 #include "policies/rule_support.h"
 #include "policies/tolerations.h"
+#include "policies/zone_policy.h"
 
 namespace cell0::policies {
 
@@ -15,7 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-enum class Owned { None, Cluster, PropagationPolicy, ClusterPropagationPolicy };
+enum class Owned { None, Cluster, PropagationPolicy, ClusterPropagationPolicy, Pod, Deployment, StatefulSet };
 
 Owned owned_kind(const AdmissionInput& in) {
   std::string group = in.group, version = in.version, kind = in.kind;
@@ -27,6 +28,9 @@ Owned owned_kind(const AdmissionInput& in) {
     version = slash == std::string::npos ? api_version : api_version.substr(slash + 1);
     kind = string_at(obj, {"kind"});
   }
+  if (group.empty() && version == "v1" && kind == "Pod") return Owned::Pod;
+  if (group == "apps" && version == "v1" && kind == "Deployment") return Owned::Deployment;
+  if (group == "apps" && version == "v1" && kind == "StatefulSet") return Owned::StatefulSet;
   if (version != "v1alpha1") return Owned::None;
   if (group == "cluster.karmada.io" && kind == "Cluster") return Owned::Cluster;
   if (group == "policy.karmada.io" && kind == "PropagationPolicy") return Owned::PropagationPolicy;
@@ -39,6 +43,9 @@ const char* kind_name(Owned k) {
     case Owned::Cluster: return "Cluster";
     case Owned::PropagationPolicy: return "PropagationPolicy";
     case Owned::ClusterPropagationPolicy: return "ClusterPropagationPolicy";
+    case Owned::Pod: return "Pod";
+    case Owned::Deployment: return "Deployment";
+    case Owned::StatefulSet: return "StatefulSet";
     case Owned::None: break;
   }
   return "";
@@ -69,6 +76,11 @@ Decision run(const AdmissionInput& in, const Policy& policy, Stage stage) {
       return deny(std::move(d), 400, kind + ": spec.placement must be an object");
     }
   }
+  // The zone rules see pods when they are created (their placement fields are fixed after that).
+  if (owned == Owned::Pod && in.operation != Operation::Create) return d;
+  if (owned == Owned::Pod) {
+    if (auto shape = pod_shape_error(in.object)) return deny(std::move(d), 400, *shape);
+  }
   // An object being deleted only loses finalizers; refusing that would block its deletion.
   if (in.operation == Operation::Update && find_path(in.object, {"metadata", "deletionTimestamp"})) return d;
 
@@ -83,6 +95,10 @@ Decision run(const AdmissionInput& in, const Policy& policy, Stage stage) {
   if (owned == Owned::Cluster) {
     apply_cluster_taint_rule(object, ctx, out);
     if (stage == Stage::Validate && !out.denial) invalid = validate_cluster_taints(in.object);
+  } else if (owned == Owned::Pod) {
+    apply_pod_zone_rule(object, ctx, in.namespaces, out);
+  } else if (owned == Owned::Deployment || owned == Owned::StatefulSet) {
+    apply_workload_zone_rule(object, ctx, out);
   } else {
     if (is_anydoor(object, policy.anydoor)) {
       apply_anydoor_rule(object, ctx, out);

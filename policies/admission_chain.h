@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policies/cluster_info.h"
+#include "policies/namespace_info.h"
 #include "policies/policy_config.h"
 
 namespace cell0::policies {
@@ -35,6 +36,8 @@ struct AdmissionInput {
   // request.subResource ("status", "scale", ...); empty: the resource itself. No rule judges a
   // subresource write.
   std::string sub_resource;
+  // The Cell0 namespaces and their annotations (the zone rules' opt-in); null when none is known.
+  NamespaceSnapshot namespaces;
 };
 
 // What the ResourceBinding majority gate decided (policies/majority_gate.h), for the webhook's

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "policies/label_selector.h"
 #include "policies/label_syntax.h"
 #include "policies/rule_support.h"
 
@@ -32,33 +33,6 @@ const json& list_or_empty(const json& object, const char* key) {
   return it != object.end() && it->is_array() ? *it : empty;
 }
 
-void label_selector(const json& sel, const std::string& path, Errors& errors) {
-  if (!sel.is_object()) return;
-  if (const json* labels = find_path(sel, {"matchLabels"}); labels && labels->is_object()) {
-    for (const auto& [k, v] : labels->items()) {
-      if (!is_qualified_name(k)) errors.push_back(path + ".matchLabels: Invalid value: \"" + k + "\": not a valid label key");
-      if (!v.is_string() || !is_label_value(v.get<std::string>())) {
-        errors.push_back(path + ".matchLabels[" + k + "]: Invalid value: not a valid label value");
-      }
-    }
-  }
-  const json& exprs = list_or_empty(sel, "matchExpressions");
-  for (std::size_t i = 0; i < exprs.size(); ++i) {
-    const json& e = exprs[i];
-    const std::string p = idx(path + ".matchExpressions", i);
-    const std::string key = str(e, "key"), op = str(e, "operator");
-    const std::size_t values = list_or_empty(e, "values").size();
-    if (!is_qualified_name(key)) errors.push_back(p + ".key: Invalid value: \"" + key + "\": not a valid label key");
-    if (op == "In" || op == "NotIn") {
-      if (values == 0) errors.push_back(p + ".values: Required value: must be specified when `operator` is 'In' or 'NotIn'");
-    } else if (op == "Exists" || op == "DoesNotExist") {
-      if (values > 0) errors.push_back(p + ".values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
-    } else {
-      errors.push_back(p + ".operator: Invalid value: \"" + op + "\": not a valid selector operator");
-    }
-  }
-}
-
 void field_selector(const json& sel, const std::string& path, Errors& errors) {
   const json& exprs = list_or_empty(sel, "matchExpressions");
   for (std::size_t i = 0; i < exprs.size(); ++i) {
@@ -73,7 +47,9 @@ void field_selector(const json& sel, const std::string& path, Errors& errors) {
 
 void cluster_affinity(const json& affinity, const std::string& path, Errors& errors) {
   if (!affinity.is_object()) return;
-  if (const json* s = find_path(affinity, {"labelSelector"})) label_selector(*s, path + ".labelSelector", errors);
+  if (const json* s = find_path(affinity, {"labelSelector"})) {
+    for (auto& e : label_selector_errors(*s, path + ".labelSelector")) errors.push_back(std::move(e));
+  }
   if (const json* s = find_path(affinity, {"fieldSelector"})) field_selector(*s, path + ".fieldSelector", errors);
 }
 

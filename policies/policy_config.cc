@@ -1,85 +1,16 @@
 #include "policies/policy_config.h"
 
-#include <set>
-#include <stdexcept>
-
 #include "common/yaml_json.h"
+#include "policies/config_fields.h"
 #include "policies/label_syntax.h"
+#include "policies/zone_config.h"
 
 namespace cell0::policies {
 namespace {
 
 using nlohmann::json;
 
-struct FieldError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-[[noreturn]] void fail(const std::string& path, const std::string& what) { throw FieldError(path + ": " + what); }
-
-std::string type_name(const json& v) {
-  if (v.is_number_integer()) return "an integer";
-  if (v.is_number()) return "a number";
-  if (v.is_string()) return "a string";
-  if (v.is_boolean()) return "a boolean";
-  if (v.is_array()) return "a list";
-  if (v.is_object()) return "a mapping";
-  return "null";
-}
-
-// A key as it appears in an error: quoted and escaped when it holds control characters, so a NUL
-// cannot cut the message short (what() is a C string) and the log line stays one line.
-std::string printable_key(const std::string& key) {
-  for (unsigned char c : key) {
-    if (c < 0x20 || c == 0x7f) return json(key).dump(-1, ' ', false, json::error_handler_t::replace);
-  }
-  return key;
-}
-
-std::string join(const std::string& parent, const std::string& key) {
-  return parent.empty() ? printable_key(key) : parent + "." + printable_key(key);
-}
-
-// A mapping whose keys must all be known. null counts as an empty mapping (a YAML key with no value).
-const json& mapping(const json& value, const std::string& path, std::set<std::string> known) {
-  static const json empty = json::object();
-  if (value.is_null()) return empty;
-  if (!value.is_object()) fail(path.empty() ? "policy" : path, "must be a mapping, got " + type_name(value));
-  for (const auto& [key, v] : value.items()) {
-    if (!known.contains(key)) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      fail(join(path, key), "unknown field (known: " + list + ")");
-    }
-  }
-  return value;
-}
-
-void read_string(const json& parent, const std::string& path, const std::string& key, std::string& out) {
-  auto it = parent.find(key);
-  if (it == parent.end() || it->is_null()) return;
-  if (!it->is_string()) fail(join(path, key), "must be a string, got " + type_name(*it));
-  out = it->get<std::string>();
-}
-
-void read_strings(const json& parent, const std::string& path, const std::string& key, std::vector<std::string>& out) {
-  auto it = parent.find(key);
-  if (it == parent.end() || it->is_null()) return;
-  const std::string p = join(path, key);
-  if (!it->is_array()) fail(p, "must be a list of strings, got " + type_name(*it));
-  out.clear();
-  for (std::size_t i = 0; i < it->size(); ++i) {
-    const json& item = (*it)[i];
-    if (!item.is_string()) fail(p + "[" + std::to_string(i) + "]", "must be a string, got " + type_name(item));
-    out.push_back(item.get<std::string>());
-  }
-}
-
-void require_qualified(const std::string& path, const std::string& value) {
-  if (!is_qualified_name(value)) {
-    fail(path, "\"" + value + "\" is not a valid label key ([prefix/]name, name of at most 63 of [A-Za-z0-9._-])");
-  }
-}
+using namespace config;
 
 void read_pure_control(const json& root, PureControl& pc) {
   const std::string path = "pureControl";
@@ -235,14 +166,15 @@ PolicyLoad parse_policy(const json& document) {
     }
     if (api_version != "cell0.ccos.io/v1alpha1") fail("apiVersion", "must be cell0.ccos.io/v1alpha1, got \"" + api_version + "\"");
     if (kind != "WebhookPolicy") fail("kind", "must be WebhookPolicy, got \"" + kind + "\"");
-    const json& root = mapping(document, "", {"apiVersion", "kind", "pureControl", "whitelist", "anydoor", "majority"});
+    const json& root = mapping(document, "", {"apiVersion", "kind", "pureControl", "whitelist", "anydoor", "majority", "zones"});
     Policy policy;
     read_pure_control(root, policy.pure_control);
     read_whitelist(root, policy.whitelist);
     read_anydoor(root, policy.anydoor);
     read_majority(root, policy.majority);
+    read_zones(root, policy.zones);
     return PolicyLoad{policy, ""};
-  } catch (const FieldError& e) {
+  } catch (const config::FieldError& e) {
     return PolicyLoad{std::nullopt, e.what()};
   }
 }

@@ -73,11 +73,38 @@ struct Majority {
 };
 // --- end majority gate ---
 
+// Cell0 two-AZ rules (DESIGN.md "Cell0 two-AZ zone policies"). An arbitration service is a pod
+// whose namespace matches one of `namespaces` and whose labels match `selector` (a
+// metav1.LabelSelector kept as JSON, checked at load; {} matches every pod there).
+struct ArbitrationService {
+  std::string name;  // for messages and audit annotations
+  std::vector<std::string> namespaces;
+  nlohmann::json selector = nlohmann::json::object();
+};
+
+struct Zones {
+  std::string zone_label = "zone.node-label.ccos.io";
+  std::string arbitration_zone = "reserved-arbitration";
+  Taint arbitration_taint{"zone.node-label.ccos.io/reserved-arbitration", "NoSchedule"};
+  std::vector<std::string> namespaces{"ccos-*", "karmada-system"};
+  std::vector<ArbitrationService> arbitration_services = default_arbitration_services();
+  Enforcement enforcement = Enforcement::Reject;
+  // Zones that host ordinary workloads (az1, az2: the arbitration zone does not count).
+  int zone_count = 2;
+  // The node label keys Cell0 nodes carry; without a node inventory a required pod (anti-)affinity
+  // on any other topology key is reported as a key no node uses. zone_label always counts.
+  std::vector<std::string> node_label_keys{"kubernetes.io/hostname", "kubernetes.io/os", "kubernetes.io/arch"};
+
+  static std::vector<ArbitrationService> default_arbitration_services();
+};
+
 struct Policy {
   PureControl pure_control;
   Whitelist whitelist;
   Anydoor anydoor;
   Majority majority;
+
+  Zones zones;
 };
 
 struct PolicyLoad {

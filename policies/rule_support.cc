@@ -56,7 +56,7 @@ std::optional<std::string> label(const json& object, const std::string& key) {
 std::string describe(const json& object, const std::string& kind, const std::string& namespace_) {
   std::string name = string_at(object, {"metadata", "name"});
   if (name.empty()) name = string_at(object, {"metadata", "generateName"}) + "<generated>";
-  if (kind == "PropagationPolicy" && !namespace_.empty()) return kind + " " + namespace_ + "/" + name;
+  if (!namespace_.empty()) return kind + " " + namespace_ + "/" + name;  // namespaced kinds
   return kind + " " + name;
 }
 

@@ -22,7 +22,7 @@ struct RuleContext {
   const nlohmann::json& old_object;  // null unless UPDATE
   const Policy& policy;
   std::string namespace_;
-  std::string kind;  // Cluster, PropagationPolicy or ClusterPropagationPolicy
+  std::string kind;  // the owned kind: Cluster, PropagationPolicy, ..., Pod, Deployment, StatefulSet
   ClusterSnapshot clusters = nullptr;  // the member clusters, when an inventory is known
 };
 
@@ -54,7 +54,7 @@ std::string string_at(const nlohmann::json& root, std::initializer_list<const ch
 // metadata.annotations[key] / metadata.labels[key], or nullopt.
 std::optional<std::string> annotation(const nlohmann::json& object, const std::string& key);
 std::optional<std::string> label(const nlohmann::json& object, const std::string& key);
-// "PropagationPolicy ns/name" or "Cluster name", for messages.
+// "Kind ns/name" (namespaced) or "Kind name", for messages.
 std::string describe(const nlohmann::json& object, const std::string& kind, const std::string& namespace_);
 std::string join(const std::vector<std::string>& items, std::string_view separator);
 

@@ -15,12 +15,14 @@ std::string kind_label(const AdmissionCall& call, const policies::Decision& d) {
   return d.owned ? call.kind : "other";
 }
 
-JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, AdmissionMetrics* metrics, Pass pass) {
+JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, NamespaceSource namespaces,
+                                AdmissionMetrics* metrics, Pass pass) {
   JsonEndpoint endpoint;
   endpoint.error_body = [](int status, const std::string& message) {
     return encode_admission_failure("", status, message).dump();
   };
-  endpoint.handle = [source = std::move(source), clusters = std::move(clusters), metrics, pass](const json& body) {
+  endpoint.handle = [source = std::move(source), clusters = std::move(clusters), namespaces = std::move(namespaces), metrics,
+                     pass](const json& body) {
     JsonReply reply;
     auto decoded = decode_admission_review(body);
     if (const auto* refused = std::get_if<AdmissionCodecError>(&decoded)) {
@@ -41,6 +43,7 @@ JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, Adm
       return reply;
     }
     if (clusters) call.input.clusters = clusters();
+    if (namespaces) call.input.namespaces = namespaces();
     const policies::Decision decision =
         pass == Pass::Mutate ? policies::mutate(call.input, *policy) : policies::validate(call.input, *policy);
     if (metrics) metrics->record(decision);
@@ -62,12 +65,14 @@ JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, Adm
 
 }  // namespace
 
-JsonEndpoint mutate_endpoint(PolicySource policy, ClusterSource clusters, AdmissionMetrics* metrics) {
-  return admission_endpoint(std::move(policy), std::move(clusters), metrics, Pass::Mutate);
+JsonEndpoint mutate_endpoint(PolicySource policy, ClusterSource clusters, NamespaceSource namespaces,
+                             AdmissionMetrics* metrics) {
+  return admission_endpoint(std::move(policy), std::move(clusters), std::move(namespaces), metrics, Pass::Mutate);
 }
 
-JsonEndpoint validate_endpoint(PolicySource policy, ClusterSource clusters, AdmissionMetrics* metrics) {
-  return admission_endpoint(std::move(policy), std::move(clusters), metrics, Pass::Validate);
+JsonEndpoint validate_endpoint(PolicySource policy, ClusterSource clusters, NamespaceSource namespaces,
+                               AdmissionMetrics* metrics) {
+  return admission_endpoint(std::move(policy), std::move(clusters), std::move(namespaces), metrics, Pass::Validate);
 }
 
 }  // namespace cell0::webhook

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "policies/cluster_info.h"
+#include "policies/namespace_info.h"
 #include "policies/policy_config.h"
 #include "webhook/admission_metrics.h"
 #include "webhook/server.h"
@@ -16,13 +17,17 @@ namespace cell0::webhook {
 using PolicySource = std::function<std::shared_ptr<const policies::Policy>()>;
 // The cluster inventory of the moment (null without one); empty function: no inventory.
 using ClusterSource = std::function<policies::ClusterSnapshot()>;
+// The Cell0 namespace cache of the moment (null before its first list); empty function: no cache.
+using NamespaceSource = std::function<policies::NamespaceSnapshot()>;
 
 // Admission reviews may be up to 8 MiB (object and oldObject of 3 MiB each, plus the envelope).
 inline constexpr std::size_t kAdmissionMaxBodyBytes = 8u << 20;
 
-// metrics: where the rules' own counters go (majority gate); null: not counted. It must outlive
-// the endpoint.
-JsonEndpoint mutate_endpoint(PolicySource policy, ClusterSource clusters = {}, AdmissionMetrics* metrics = nullptr);
-JsonEndpoint validate_endpoint(PolicySource policy, ClusterSource clusters = {}, AdmissionMetrics* metrics = nullptr);
+// namespaces: the Cell0 namespace cache (zone rules); metrics: where the rules' own counters go
+// (majority gate); null: not counted. It must outlive the endpoint.
+JsonEndpoint mutate_endpoint(PolicySource policy, ClusterSource clusters = {}, NamespaceSource namespaces = {},
+                             AdmissionMetrics* metrics = nullptr);
+JsonEndpoint validate_endpoint(PolicySource policy, ClusterSource clusters = {}, NamespaceSource namespaces = {},
+                               AdmissionMetrics* metrics = nullptr);
 
 }  // namespace cell0::webhook

@@ -58,9 +58,10 @@ TEST_CASE("every kustomization under deploy/ renders offline", "[deploy]") {
   const auto& r = rendered_install();
   SKIP_UNLESS_RENDERED(r);
   for (const auto& [dir, error] : r.errors) FAIL_CHECK(dir << ": " << error);
-  for (const char* dir : {"base", "base/host", "base/karmada-apiserver", "overlays/karmada", "overlays/karmada/host",
-                          "overlays/karmada/karmada-apiserver", "overlays/cert-manager", "overlays/cert-manager/host",
-                          "overlays/cert-manager/karmada-apiserver"}) {
+  for (const char* dir : {"base", "base/host", "base/karmada-apiserver", "base/cell0", "overlays/karmada",
+                          "overlays/karmada/host", "overlays/karmada/karmada-apiserver", "overlays/karmada/cell0",
+                          "overlays/cert-manager", "overlays/cert-manager/host", "overlays/cert-manager/karmada-apiserver",
+                          "overlays/cert-manager/cell0"}) {
     INFO(dir);
     CHECK(r.objects.count(dir) == 1);
   }
@@ -76,10 +77,15 @@ TEST_CASE("each half of an overlay holds only what its API server gets", "[deplo
     REQUIRE(r.objects.count(overlay + "/karmada-apiserver") == 1);
     const auto& host = r.objects.at(overlay + "/host");
     const auto& api = r.objects.at(overlay + "/karmada-apiserver");
-    CHECK(r.objects.at(overlay).size() == host.size() + api.size());
+    REQUIRE(r.objects.count(overlay + "/cell0") == 1);
+    const auto& zones_half = r.objects.at(overlay + "/cell0");
+    CHECK(r.objects.at(overlay).size() == host.size() + api.size() + zones_half.size());
 
     for (const auto& o : host) CHECK(label(o, "cell0.ccos.io/apply-to") == "host");
     for (const auto& o : api) CHECK(label(o, "cell0.ccos.io/apply-to") == "karmada-apiserver");
+    for (const auto& o : zones_half) CHECK(label(o, "cell0.ccos.io/apply-to") == "cell0");
+    CHECK(kinds(zones_half) == std::set<std::string>{"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+                                                "ClusterRole", "ClusterRoleBinding"});
     for (const auto& o : r.objects.at(overlay)) {
       CHECK_FALSE(o["metadata"].value("annotations", json::object()).contains("config.kubernetes.io/local-config"));
     }

@@ -11,6 +11,8 @@
 //   object: {...}              # the object under review
 //   subResource: status        # optional: a write of this subresource (request.subResource)
 //   clusters: [Cluster, ...]   # optional: the cluster inventory (Cluster objects); omitted: none
+//   namespaces: {ns: {key: value}}  # optional: namespace annotations a namespace cache knows
+//                              # (omitted: no cache, only names count)
 //   expect:
 //     allowed: true
 //     object: {...}            # the resulting object; or `unchanged: true`
@@ -45,6 +47,22 @@ struct GoldenCase {
 };
 
 inline std::filesystem::path golden_dir() { return std::filesystem::path(CELL0_SOURCE_DIR) / "tests/policies/golden"; }
+
+inline bool is_namespaced(const std::string& kind) {
+  return kind == "PropagationPolicy" || kind == "Pod" || kind == "Deployment" || kind == "StatefulSet";
+}
+
+// A namespace cache holding exactly these namespaces and their annotations (string values only).
+inline policies::NamespaceSnapshot namespace_snapshot(const nlohmann::json& namespaces) {
+  std::map<std::string, policies::NamespaceAnnotations> out;
+  for (const auto& [name, annotations] : namespaces.items()) {
+    auto& kept = out[name];
+    for (const auto& [key, value] : annotations.items()) {
+      if (value.is_string()) kept[key] = value.get<std::string>();
+    }
+  }
+  return std::make_shared<const std::map<std::string, policies::NamespaceAnnotations>>(std::move(out));
+}
 
 inline std::vector<GoldenCase> load_golden_cases() {
   std::vector<std::filesystem::path> files;
@@ -81,9 +99,10 @@ inline std::vector<GoldenCase> load_golden_cases() {
       c.input.clusters = clusters;
     }
     const nlohmann::json& obj = c.input.object.is_object() ? c.input.object : c.input.old_object;
-    if (obj.is_object() && obj.value("kind", "") == "PropagationPolicy") {
+    if (obj.is_object() && is_namespaced(obj.value("kind", ""))) {
       c.input.namespace_ = obj.contains("metadata") ? obj["metadata"].value("namespace", "default") : "default";
     }
+    if (c.doc.contains("namespaces")) c.input.namespaces = namespace_snapshot(c.doc["namespaces"]);
     cases.push_back(std::move(c));
   }
   return cases;

@@ -18,8 +18,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr const char* kCollection = "/apis/cluster.karmada.io/v1alpha1/clusters";
-
 json status(int code, const std::string& reason, const std::string& message) {
   return {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Failure"},
           {"message", message}, {"reason", reason}, {"code", code}};
@@ -52,6 +50,12 @@ json make_cluster(const std::string& name, const json& labels, const json& taint
   if (!labels.empty()) c["metadata"]["labels"] = labels;
   if (!taints.is_null()) c["spec"]["taints"] = taints;
   return c;
+}
+
+json make_namespace(const std::string& name, const json& annotations) {
+  json ns = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}, {"spec", {{"finalizers", {"kubernetes"}}}}};
+  if (!annotations.empty()) ns["metadata"]["annotations"] = annotations;
+  return ns;
 }
 
 FakeApiServer::FakeApiServer() : FakeApiServer(Options{}) {}
@@ -93,7 +97,7 @@ FakeApiServer::FakeApiServer(Options options) : options_(options) {
   http_->set_read_timeout(std::chrono::seconds(5));
   http_->set_write_timeout(std::chrono::seconds(5));
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
-  const std::string pattern = std::string(kCollection) + "(/[^/]*)?";
+  const std::string pattern = options_.collection + "(/[^/]*)?";
   http_->Get(pattern, handler);
   http_->Patch(pattern, handler);
   auto policy_handler = [this](const httplib::Request& req, httplib::Response& res) { handle_policy(req, res); };
@@ -265,7 +269,8 @@ void FakeApiServer::handle(const httplib::Request& req, httplib::Response& res) 
   std::string query;
   for (const auto& [k, v] : req.params) query += (query.empty() ? "?" : "&") + k + "=" + v;
   const bool is_watch = req.method == "GET" && req.get_param_value("watch") == "1";
-  std::string name = req.path.size() > std::string(kCollection).size() ? req.path.substr(std::string(kCollection).size() + 1) : "";
+  const std::size_t prefix = options_.collection.size();
+  std::string name = req.path.size() > prefix ? req.path.substr(prefix + 1) : "";
 
   std::chrono::milliseconds delay{0};
   bool fail = false;

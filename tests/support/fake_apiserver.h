@@ -1,5 +1,6 @@
 // A protocol test server for clusters.cluster.karmada.io/v1alpha1, standing in for
-// karmada-apiserver (none can be installed here). Loopback, TLS, client-certificate or bearer-token
+// karmada-apiserver (none can be installed here); with Options::collection another collection
+// (v1 namespaces for the Cell0 namespace cache) under the same semantics. Loopback, TLS, client-certificate or bearer-token
 // authentication, and the API semantics the reconciler relies on:
 //   GET    .../clusters?limit=N&continue=T   list pages sorted by name; an expired token -> 410
 //   GET    .../clusters?watch=1&resourceVersion=V&allowWatchBookmarks=true&timeoutSeconds=S
@@ -68,6 +69,7 @@ class FakeApiServer {
  public:
   struct Options {
     std::chrono::milliseconds bookmark_interval{200};
+    std::string collection = "/apis/cluster.karmada.io/v1alpha1/clusters";
   };
   FakeApiServer();
   explicit FakeApiServer(Options options);
@@ -167,5 +169,7 @@ class FakeApiServer {
 // A Cluster object as Karmada stores it (syncMode Push), with optional labels and taints.
 nlohmann::json make_cluster(const std::string& name, const nlohmann::json& labels = nlohmann::json::object(),
                             const nlohmann::json& taints = nullptr);
+// A v1 Namespace with optional annotations.
+nlohmann::json make_namespace(const std::string& name, const nlohmann::json& annotations = nlohmann::json::object());
 
 }  // namespace cell0::testing
