@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "policies/label_selector.h"
 #include "policies/label_syntax.h"
 
 namespace cell0::policies {
@@ -86,27 +87,6 @@ bool matches(const Requirement& r, const LabelSet& labels) {
   return r.op == "Gt" ? *value > *bound : *value < *bound;
 }
 
-bool label_selector_matches(const json& selector, const LabelSet& labels) {
-  if (!selector.is_object()) return false;
-  std::vector<Requirement> requirements;
-  if (const auto it = selector.find("matchLabels"); it != selector.end() && !it->is_null()) {
-    if (!it->is_object()) return false;
-    for (const auto& [k, v] : it->items()) {
-      if (!v.is_string() || !is_qualified_name(k) || !is_label_value(v.get<std::string>())) return false;
-      requirements.push_back({k, "In", {v.get<std::string>()}});
-    }
-  }
-  if (const auto it = selector.find("matchExpressions"); it != selector.end() && !it->is_null()) {
-    if (!it->is_array()) return false;
-    for (const json& e : *it) {
-      auto r = requirement(e, false);
-      if (!r) return false;
-      requirements.push_back(std::move(*r));
-    }
-  }
-  return std::all_of(requirements.begin(), requirements.end(), [&](const Requirement& r) { return matches(r, labels); });
-}
-
 // Karmada's matchZones: a cluster spans its zones, so In needs all of them listed.
 bool zones_match(const json& expression, const std::vector<std::string>& zones) {
   const std::string op = expression.value("operator", "");
@@ -151,7 +131,7 @@ bool cluster_matches_affinity(const ClusterInfo& cluster, const json& affinity) 
   if (!affinity.is_object()) return true;
   if (listed(affinity, "exclude", cluster.name)) return false;
   if (const auto it = affinity.find("labelSelector"); it != affinity.end() && !it->is_null()) {
-    if (!label_selector_matches(*it, cluster.labels)) return false;
+    if (!selector_matches(*it, cluster.labels)) return false;
   }
   if (const auto it = affinity.find("fieldSelector"); it != affinity.end() && !it->is_null()) {
     if (!field_selector_matches(*it, cluster)) return false;

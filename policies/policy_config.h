@@ -85,7 +85,7 @@ struct ArbitrationService {
 struct Zones {
   std::string zone_label = "zone.node-label.ccos.io";
   std::string arbitration_zone = "reserved-arbitration";
-  Taint arbitration_taint{"zone.node-label.ccos.io/reserved-arbitration", "NoSchedule"};
+  Taint arbitration_taint{"zone.node-label.ccos.io/reserved-arbitration", "NoSchedule", ""};
   std::vector<std::string> namespaces{"ccos-*", "karmada-system"};
   std::vector<ArbitrationService> arbitration_services = default_arbitration_services();
   Enforcement enforcement = Enforcement::Reject;

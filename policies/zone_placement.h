@@ -2,9 +2,9 @@
 // no zone spread (reference karmada-scheduling.md §3, §4), so the divided anydoor scenarios are
 // restricted to at most one eligible cluster per zone and given equal static weights over exactly
 // that set: with replicas >= |set| every cluster of the set, hence every zone, gets a replica.
-// Eligible: matches the term's clusterNames / labelSelector / exclude (fieldSelector is not
-// judged here), no NoSchedule/NoExecute taint the placement's clusterTolerations do not tolerate,
-// Ready. A cluster's zone is the first of its spec.zones; within a zone the first by name wins.
+// Eligible: matches the placement's clusterAffinity as Karmada's ClusterAffinity filter does
+// (cluster_affinity.h), no NoSchedule/NoExecute taint its clusterTolerations do not tolerate
+// (toleration_match.h), Ready. A cluster's zone is the first of its spec.zones; within a zone the first by name wins.
 #pragma once
 
 #include <map>
@@ -24,9 +24,6 @@ struct ZoneChoice {
   std::vector<std::string> zones;     // the zones they stand for, sorted
 };
 
-// A Kubernetes label selector (matchLabels, matchExpressions In/NotIn/Exists/DoesNotExist) against
-// a cluster's labels; an absent selector matches everything.
-bool selector_matches(const nlohmann::json& selector, const std::map<std::string, std::string>& labels);
 bool cluster_eligible(const nlohmann::json& placement, const ClusterInfo& cluster);
 ZoneChoice one_cluster_per_zone(const nlohmann::json& placement, const std::vector<ClusterInfo>& clusters);
 
