@@ -8,8 +8,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lua.hpp"
 
@@ -47,6 +49,12 @@ class LuaState {
   void set_ordered_tables(bool on) { ordered_tables_ = on; }
   std::size_t memory_limit() const { return alloc_.limit; }
 
+  // JSON nodes behind this run's lazy tables (lazy_table.h). An id carries the run it belongs
+  // to, so a table kept past its run (no script can keep one, but a bug could) finds nothing
+  // instead of reading freed memory.
+  lua_Integer add_lazy_node(const void* node);
+  const void* lazy_node(lua_Integer id) const;
+
   // The LuaState that owns a lua_State (kept in the state's extra space).
   static LuaState& from(lua_State* L);
   // The same, or nullptr for a lua_State that no LuaState made.
@@ -65,6 +73,8 @@ class LuaState {
   Allocator alloc_;
   Budget budget_;
   bool ordered_tables_ = false;
+  std::uint32_t run_ = 0;
+  std::vector<const void*> lazy_nodes_;
   lua_State* L_ = nullptr;
 };
 
