@@ -79,7 +79,7 @@ void push_input(lua_State* L, const json& value, bool lazy) {
 }
 
 // Pushes AggregatedStatusItems as they look after a round trip through their Go type: unknown
-// keys dropped, empty optional fields omitted, a missing list as nil. Only `status` is large
+// keys dropped, empty optional fields omitted, a missing list as nil. Only `status` can be large
 // enough to be worth a lazy table.
 void push_status_items(lua_State* L, const json& items, bool lazy) {
   if (!items.is_array()) {

@@ -157,11 +157,20 @@ void push_lazy_metatable(lua_State* L) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &kMetatableKey);
 }
 
+// Whether a shell could save anything: a value whose members are all scalars is filled whole on
+// its first use, which costs what converting it costs plus the shell (a CloneSet status item).
+bool has_structured_member(const json& value) {
+  for (const auto& e : value) {
+    if (e.is_structured()) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void push_lazy_json(lua_State* L, const nlohmann::json& value, int max_depth) {
   LuaState* state = LuaState::owner(L);
-  if (state == nullptr || !value.is_structured() || value.empty()) {
+  if (state == nullptr || !value.is_structured() || !has_structured_member(value)) {
     push_json(L, value, max_depth);
     return;
   }
