@@ -15,17 +15,24 @@ using nlohmann::json;
 char kNodeKey;       // in a shell: the id of its JSON node (LuaState::add_lazy_node)
 char kMetatableKey;  // registry: the metatable every shell shares
 
+// Below this many values a value is converted whole: a shell and its filling cost more than
+// converting what a script might skip (the example Workload's Retain: ~10 values, all read).
+constexpr std::size_t kLazyFromValues = 32;
+
 // push_json's limit, checked up front so a deep object fails before the script runs, as it
-// does when converted whole. Nulls are dropped unconverted, so they do not count.
-void check_depth(const json& v, int depth, int max_depth) {
+// does when converted whole. Nulls are dropped unconverted, so they do not count. Returns the
+// number of values.
+std::size_t check_depth(const json& v, int depth, int max_depth) {
   if (depth > max_depth) {
     throw ConversionError("object is nested deeper than " + std::to_string(max_depth) + " levels");
   }
   if (v.is_binary()) throw ConversionError("binary values cannot be converted to Lua");
-  if (!v.is_structured()) return;
+  if (!v.is_structured()) return 1;
+  std::size_t values = 1;
   for (const auto& e : v) {
-    if (!e.is_null()) check_depth(e, depth + 1, max_depth);
+    if (!e.is_null()) values += check_depth(e, depth + 1, max_depth);
   }
+  return values;
 }
 
 // A structured value's table: sized as push_json sizes it, with room for the node key.
@@ -174,7 +181,10 @@ void push_lazy_json(lua_State* L, const nlohmann::json& value, int max_depth) {
     push_json(L, value, max_depth);
     return;
   }
-  check_depth(value, 0, max_depth);
+  if (check_depth(value, 0, max_depth) < kLazyFromValues) {
+    push_json(L, value, max_depth);
+    return;
+  }
   luaL_checkstack(L, 3, "push_lazy_json");
   push_lazy_metatable(L);
   push_shell(L, *state, value, lua_gettop(L));

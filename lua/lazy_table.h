@@ -23,8 +23,9 @@
 
 namespace cell0::lua {
 
-// Pushes `value` as push_json would, objects and arrays as shells (a value with only scalar
-// members is converted at once: its first use would fill all of it). The nesting limit is checked
+// Pushes `value` as push_json would, objects and arrays as shells. A small value (under 32
+// values) or one with only scalar members is converted at once: a shell would cost more than it
+// can save. The nesting limit is checked
 // over the whole value first, with push_json's error. Without a LuaState (a bare lua_State) it
 // is push_json. The value must outlive the run (LuaState::begin_run .. end_run).
 void push_lazy_json(lua_State* L, const nlohmann::json& value, int max_depth = kDefaultMaxDepth);
