@@ -59,6 +59,19 @@ const Resource& workload() {
   return r;
 }
 
+// Rules that build tables of their own and iterate them with pairs (the cost of tracking key
+// order the way gopher-lua does): UnitedDeployment collects the latest condition per type in a map,
+// HelmRelease collects its dependencies in three sets.
+const Resource& united_deployment() {
+  static const Resource r = load(kThirdParty / "apps.kruise.io/v1alpha1/UnitedDeployment");
+  return r;
+}
+
+const Resource& helm_release() {
+  static const Resource r = load(kThirdParty / "helm.toolkit.fluxcd.io/v2beta1/HelmRelease");
+  return r;
+}
+
 interp::Engine& engine(const Resource& r, bool cache, bool lazy = true) {
   static std::map<std::tuple<const Resource*, bool, bool>, std::unique_ptr<interp::Engine>> engines;
   auto& e = engines[{&r, cache, lazy}];
@@ -118,6 +131,12 @@ void BM_GetComponents_Workload_Reparse(benchmark::State& s) {
   run_op(s, workload(), interp::Operation::InterpretComponent, false);
 }
 
+void BM_AggregateStatus_UnitedDeployment_IterOwn(benchmark::State& s) {
+  run_op(s, united_deployment(), interp::Operation::AggregateStatus, true);
+}
+void BM_InterpretDependency_HelmRelease_IterOwn(benchmark::State& s) {
+  run_op(s, helm_release(), interp::Operation::InterpretDependency, true);
+}
 void BM_InterpretHealth_CloneSet_Full(benchmark::State& s) {
   run_op(s, cloneset(), interp::Operation::InterpretHealth, true, false);
 }
@@ -248,6 +267,8 @@ BENCHMARK(BM_Retain_Workload_Reparse);
 BENCHMARK(BM_GetComponents_Workload);
 BENCHMARK(BM_GetComponents_Workload_Full);
 BENCHMARK(BM_GetComponents_Workload_Reparse);
+BENCHMARK(BM_AggregateStatus_UnitedDeployment_IterOwn);
+BENCHMARK(BM_InterpretDependency_HelmRelease_IterOwn);
 BENCHMARK(BM_AggregateStatus_CloneSet)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Complexity(benchmark::oN);
 BENCHMARK(BM_AggregateStatus_CloneSet_Full)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Complexity(benchmark::oN);
 BENCHMARK(BM_Conversion_InterpretHealth_CloneSet);

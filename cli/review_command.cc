@@ -1,5 +1,6 @@
 #include "cli/review_command.h"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
@@ -21,6 +22,7 @@ struct ReviewFlags {
   std::string old_file;
   std::string operation;
   std::string policy;
+  std::string clusters;
 };
 
 struct BadInput : std::runtime_error {
@@ -40,6 +42,36 @@ json load_object(const std::string& file) {
   return object;
 }
 
+// Cluster objects as `kubectl get clusters -o yaml` prints them (a List) or as YAML documents.
+policies::ClusterSnapshot load_clusters(const std::string& file) {
+  std::vector<json> documents;
+  try {
+    documents = common::load_yaml_file(file);
+  } catch (const common::YamlError& e) {
+    throw BadInput(e.what());
+  }
+  auto clusters = std::make_shared<std::vector<policies::ClusterInfo>>();
+  auto add = [&](const json& object) {
+    if (!object.is_object() || object.value("kind", "") != "Cluster") {
+      throw BadInput(file + ": --clusters takes Cluster objects (cluster.karmada.io/v1alpha1), got " +
+                     (object.is_object() ? "kind \"" + object.value("kind", "") + "\"" : std::string("a non-object")));
+    }
+    policies::ClusterInfo info = policies::cluster_info_from(object);
+    if (info.name.empty()) throw BadInput(file + ": a Cluster has no metadata.name");
+    clusters->push_back(std::move(info));
+  };
+  for (const json& doc : documents) {
+    if (doc.is_null()) continue;
+    if (doc.is_object() && doc.contains("items") && doc["items"].is_array()) {
+      for (const json& item : doc["items"]) add(item);
+    } else {
+      add(doc);
+    }
+  }
+  std::sort(clusters->begin(), clusters->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return clusters;
+}
+
 int run_review(const ReviewFlags& f) {
   policies::Policy policy;
   if (!f.policy.empty()) {
@@ -48,6 +80,7 @@ int run_review(const ReviewFlags& f) {
     policy = std::move(*loaded.policy);
   }
   policies::AdmissionInput input;
+  if (!f.clusters.empty()) input.clusters = load_clusters(f.clusters);
   const json object = load_object(f.file);
   std::string operation = f.operation;
   if (operation.empty()) operation = f.old_file.empty() ? "CREATE" : "UPDATE";
@@ -99,6 +132,9 @@ void add_review_command(CLI::App& app) {
   cmd->add_option("--old-file", flags->old_file, "The stored object, for UPDATE");
   cmd->add_option("--operation", flags->operation, "CREATE, UPDATE or DELETE (default: UPDATE with --old-file, else CREATE)");
   cmd->add_option("--policy", flags->policy, "Admission policy file (default: the built-in policy)");
+  cmd->add_option("--clusters", flags->clusters,
+                  "Karmada Cluster objects (YAML documents or a List) to use as the cluster inventory, as serve "
+                  "would see them with --kubeconfig");
   cmd->callback([flags] {
     int rc = 0;
     try {

@@ -209,9 +209,11 @@ int run_serve(const ServeConfig& config) {
                              registry);
   webhook::JsonEndpoint interpreter = webhook::interpreter_endpoint(engine);
   interpreter.max_body_bytes = config.max_request_bytes;
-  webhook::JsonEndpoint mutate = webhook::mutate_endpoint([&policy] { return policy.current(); });
+  webhook::ClusterSource clusters;
+  if (taints) clusters = [&taints] { return taints->cache().shared(); };
+  webhook::JsonEndpoint mutate = webhook::mutate_endpoint([&policy] { return policy.current(); }, clusters);
   mutate.max_body_bytes = config.max_admission_bytes;
-  webhook::JsonEndpoint validate = webhook::validate_endpoint([&policy] { return policy.current(); });
+  webhook::JsonEndpoint validate = webhook::validate_endpoint([&policy] { return policy.current(); }, clusters);
   validate.max_body_bytes = config.max_admission_bytes;
   server.add_json_endpoint("/interpreter", std::move(interpreter));
   server.add_json_endpoint("/mutate", std::move(mutate));

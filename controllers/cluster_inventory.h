@@ -21,6 +21,9 @@ class ClusterInventory {
 
   std::optional<policies::ClusterInfo> find(const std::string& name) const;
   std::vector<policies::ClusterInfo> snapshot() const;  // by name
+  // The same, shared: rebuilt after a change, otherwise the one built last. Null until synced(),
+  // so a rule never mistakes a half-filled inventory for the real set of clusters.
+  policies::ClusterSnapshot shared() const;
   std::size_t size() const;
   // False until the first full list has been stored.
   bool synced() const;
@@ -29,6 +32,7 @@ class ClusterInventory {
   mutable std::mutex mutex_;
   std::map<std::string, policies::ClusterInfo> clusters_;
   bool synced_ = false;
+  mutable policies::ClusterSnapshot shared_;  // null after every change
 };
 
 }  // namespace cell0::controllers

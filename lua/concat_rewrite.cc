@@ -381,6 +381,9 @@ struct Targets {
   std::string_view concat;  // function for `..` chains
   std::string_view list;    // function for list constructors
   std::string_view table;   // function for constructors with keys
+  // Constructors with named fields but no `[k] =` go through `list` too: for a chunk that cannot
+  // observe key order, their keys need no recording, only the length rules of a pristine table.
+  bool named_as_list = false;
   bool float_literals = false;
 };
 
@@ -753,7 +756,9 @@ class Parser {
   // Routes the constructor through the table functions (ordered_table.h): a list constructor
   // is wrapped, one with keys becomes calls that set its fields in source order.
   void constructor_edits(std::size_t open, std::size_t close, const std::vector<Field>& fields, bool call_arg) {
-    const bool keyed = std::any_of(fields.begin(), fields.end(), [](const Field& f) { return f.kind != Field::Positional; });
+    const bool keyed = std::any_of(fields.begin(), fields.end(), [this](const Field& f) {
+      return f.kind == Field::Bracket || (f.kind == Field::Named && !targets_.named_as_list);
+    });
     const std::string lead = call_arg ? "(" : "";
     const std::string trail = call_arg ? ")" : "";
     if (!keyed) {
@@ -826,33 +831,42 @@ class Parser {
 };
 
 // Names whose use can reach table iteration or length: when a chunk mentions none of them
-// (as a name or as a string, `_G["pairs"]`), its tables need no order bookkeeping.
-bool mentions_table_order(std::string_view source, const std::vector<Token>& tokens) {
-  static constexpr std::string_view kNames[] = {"pairs", "next", "table", "unpack"};
+// (as a name or as a string, `_G["pairs"]`), its tables need no order bookkeeping. Only pairs
+// and next reveal key order; the others need the length alone.
+struct TableUse {
+  bool ordered = false;
+  bool key_order = false;
+};
+
+TableUse table_use(std::string_view source, const std::vector<Token>& tokens) {
+  static constexpr std::string_view kLength[] = {"table", "unpack"};
+  static constexpr std::string_view kOrder[] = {"pairs", "next"};
+  TableUse use;
   for (const Token& t : tokens) {
-    if (t.kind == Tok::Hash) return true;
+    if (t.kind == Tok::Hash) use.ordered = true;
     std::string_view text = source.substr(t.begin, t.end - t.begin);
     if (t.kind == Tok::String && text.size() >= 2 && (text[0] == '"' || text[0] == '\'')) {
       text = text.substr(1, text.size() - 2);
     } else if (t.kind != Tok::Name) {
       continue;
     }
-    for (std::string_view n : kNames) {
-      if (text == n) return true;
-    }
+    for (std::string_view n : kLength) use.ordered = use.ordered || text == n;
+    for (std::string_view n : kOrder) use.key_order = use.key_order || text == n;
   }
-  return false;
+  use.ordered = use.ordered || use.key_order;
+  return use;
 }
 
 std::optional<std::vector<Edit>> parse_edits(std::string_view source, const Targets& targets,
-                                             bool* ordered_tables) {
+                                             TableUse* use) {
   try {
     Lexer lexer(source);
     std::vector<Token> tokens = lexer.run();
     Targets used = targets;
-    if (ordered_tables != nullptr) {
-      *ordered_tables = mentions_table_order(source, tokens);
-      if (!*ordered_tables) used.list = used.table = {};
+    if (use != nullptr) {
+      *use = table_use(source, tokens);
+      if (!use->ordered) used.list = used.table = {};
+      used.named_as_list = !use->key_order;
     }
     std::vector<Edit> edits = Parser(source, tokens, used).run();
     if (targets.float_literals) {  // the full rewrite also makes strings read as Lua 5.1 reads them
@@ -916,8 +930,11 @@ std::optional<RewrittenChunk> rewrite_chunk(std::string_view source, const Rewri
   targets.table = names.table;
   targets.float_literals = true;
   RewrittenChunk out;
-  auto edits = parse_edits(source, targets, &out.ordered_tables);
+  TableUse use;
+  auto edits = parse_edits(source, targets, &use);
   if (!edits) return std::nullopt;
+  out.ordered_tables = use.ordered;
+  out.key_order = use.key_order;
   out.text = edits->empty() ? std::string(source) : apply_edits(source, std::move(*edits));
   return out;
 }

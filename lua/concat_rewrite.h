@@ -32,6 +32,8 @@ struct RewrittenChunk {
   // The chunk mentions `#`, pairs, next, table or unpack, so its tables need gopher-lua's order
   // and length bookkeeping; its constructors were rewritten (ordered_table.h).
   bool ordered_tables = false;
+  // It also mentions pairs or next (as a name or a string): key order is observable.
+  bool key_order = false;
 };
 
 // The full load-time rewrite: `..` chains as above; integer numerals made float numerals (`3`

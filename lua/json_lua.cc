@@ -1,5 +1,6 @@
 #include "lua/json_lua.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <unordered_set>
@@ -361,6 +362,8 @@ void dump_value(std::string& out, const json& v) {
 }  // namespace
 
 std::string coerce_utf8(const char* s, std::size_t n) {
+  // Nearly every string of a Kubernetes object is ASCII: no decoding for those.
+  if (std::all_of(s, s + n, [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return std::string(s, n);
   std::string out;
   std::size_t i = 0;
   // Byte length of the valid UTF-8 sequence at `at`, 0 where it is invalid.

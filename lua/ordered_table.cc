@@ -17,7 +17,7 @@ namespace {
 // Lightuserdata keys (scripts cannot make lightuserdata, so these never clash with theirs).
 char kPristineKey;  // registry: the shared pristine metatable
 char kAmaxKey;      // tracked metatable: highest array index given a value (maybe nil again)
-char kCountKey;     // tracked metatable: number of other keys recorded
+char kCountKey;     // tracked metatable: number of other keys recorded; -1: order not kept
 char kOrderKey;     // tracked metatable: order table, [i] = i-th key and [key] = i
 
 // gopher-lua's MaxArrayIndex: integer keys 1 <= k < 2^26 live in the array part.
@@ -93,6 +93,11 @@ Kind kind_of(lua_State* L, int t) {
 int tracked_newindex(lua_State* L);
 int tracked_len(lua_State* L);
 
+// Whether the running script can observe key order (it mentions pairs or next). Scripts that
+// only measure tables (`#`, the table library) keep just the array end, which is all gopher-lua's
+// length needs: recording every key's first insertion cost a third of such a call.
+bool keeps_order(lua_State* L) { return LuaState::from(L).key_order(); }
+
 void push_tracked_metatable(lua_State* L) {
   lua_createtable(L, 0, 5);
   lua_pushcfunction(L, tracked_newindex);
@@ -100,7 +105,7 @@ void push_tracked_metatable(lua_State* L) {
   lua_pushcfunction(L, tracked_len);
   lua_setfield(L, -2, "__len");
   set_int(L, lua_gettop(L), &kAmaxKey, 0);
-  set_int(L, lua_gettop(L), &kCountKey, 0);
+  set_int(L, lua_gettop(L), &kCountKey, keeps_order(L) ? 0 : -1);
 }
 
 // Records key k (a key whose value just became non-nil) in the tracked metatable mt.
@@ -110,6 +115,7 @@ void record_key(lua_State* L, int mt, int k) {
     if (i > get_int(L, mt, &kAmaxKey)) set_int(L, mt, &kAmaxKey, i);
     return;
   }
+  if (get_int(L, mt, &kCountKey) < 0) return;  // order not kept
   if (lua_rawgetp(L, mt, &kOrderKey) == LUA_TNIL) {
     lua_pop(L, 1);
     lua_newtable(L);
@@ -188,10 +194,20 @@ lua_Integer collect_sorted_keys(lua_State* L, int t, std::vector<SortKey>& out) 
   return amax;
 }
 
+lua_Integer scan_length(lua_State* L, int t, bool from_border);
+
 // Gives the plain or pristine table at t a tracked metatable holding its present keys in the
 // pristine order; leaves the metatable on top of the stack.
 void upgrade(lua_State* L, int t) {
   luaL_checkstack(L, 10, "table upgrade");
+  if (!keeps_order(L)) {  // the array end only
+    const lua_Integer amax = scan_length(L, t, false);
+    push_tracked_metatable(L);
+    set_int(L, lua_gettop(L), &kAmaxKey, amax);
+    lua_pushvalue(L, -1);
+    lua_setmetatable(L, t);
+    return;
+  }
   std::vector<SortKey> list;
   const lua_Integer amax = collect_sorted_keys(L, t, list);
   const int keys = lua_gettop(L);
@@ -272,7 +288,10 @@ int tracked_len(lua_State* L) {
 
 int pristine_newindex(lua_State* L) {
   lua_settop(L, 3);
-  if (lua_isnil(L, 3)) {  // nothing becomes present: the table stays pristine
+  lua_Integer index = 0;
+  // Nothing becomes present, or (order not kept) a key that is not an array index: the pristine
+  // length, scanned past Lua's border, stays right.
+  if (lua_isnil(L, 3) || (!keeps_order(L) && !array_key(L, 2, &index))) {
     lua_rawset(L, 1);
     return 0;
   }
@@ -343,6 +362,8 @@ int next_function(lua_State* L) {
       break;
   }
   constexpr int mt = 3;
+  // A table of a script that cannot name next (reached another way): the pristine order.
+  if (get_int(L, mt, &kCountKey) < 0) return sorted_next(L);
   const lua_Integer amax = tracked_amax(L, 1, mt);
   lua_Integer after = 0;  // array index to continue after
   lua_Integer pos = 0;    // order position to continue after
@@ -546,8 +567,8 @@ int table_pack(lua_State* L) {
   return 1;
 }
 
-// __cell0_list({...}): a list constructor's table (all its keys in Lua's array part) made
-// pristine. Leaves alone a table that already has a metatable.
+// __cell0_list({...}): a constructor's table without `[k] =` fields (all its integer keys in
+// Lua's array part) made pristine; named fields only in chunks that cannot observe key order. Leaves alone a table that already has a metatable.
 int list_constructor(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);

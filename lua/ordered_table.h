@@ -9,7 +9,7 @@
 // A table takes part in three ways, told apart by its metatable (scripts cannot reach
 // metatables: getmetatable, setmetatable, rawset and rawget are disabled in the sandbox):
 //   - pristine: the shared "pristine" metatable. Tables from JSON, pure list constructors and
-//     `{}`. No key was added since the table was made, so its order is still implied by its
+//     `{}` (and, in scripts that cannot observe key order, constructors with named fields). No key was added since the table was made, so its order is still implied by its
 //     content: integer keys ascending, then the other keys sorted (Karmada's tables converted
 //     from JSON come from a Go map, so no script can depend on their order anyway). Adding a
 //     key upgrades it to tracked.
@@ -17,7 +17,9 @@
 //     keys whose value is nil (Lua's rule), which is exactly when gopher-lua may record a key.
 //   - plain: no metatable (library copies, tables of scripts that never iterate or measure
 //     tables). Iterating one upgrades it, in the pristine order.
-// Scripts whose tokens cannot reach iteration or length (script.h) skip all of this.
+// Scripts whose tokens cannot reach iteration or length (script.h) skip all of this; scripts
+// that can reach length but not order (no pairs, no next) record only the array end of tracked
+// tables, and their tables reached by `next` another way iterate in the pristine order.
 #pragma once
 
 #include "lua.hpp"

@@ -47,6 +47,10 @@ class LuaState {
   // converters then mark the tables they make (ordered_table.h).
   bool ordered_tables() const { return ordered_tables_; }
   void set_ordered_tables(bool on) { ordered_tables_ = on; }
+  // Whether it can also observe key order (Script::key_order): only then is every key's first
+  // insertion recorded.
+  bool key_order() const { return key_order_; }
+  void set_key_order(bool on) { key_order_ = on; }
   std::size_t memory_limit() const { return alloc_.limit; }
 
   // JSON nodes behind this run's lazy tables (lazy_table.h). An id carries the run it belongs
@@ -73,6 +77,7 @@ class LuaState {
   Allocator alloc_;
   Budget budget_;
   bool ordered_tables_ = false;
+  bool key_order_ = false;
   std::uint32_t run_ = 0;
   std::vector<const void*> lazy_nodes_;
   lua_State* L_ = nullptr;

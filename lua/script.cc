@@ -42,12 +42,14 @@ std::shared_ptr<const Script> Script::compile(const std::string& source, const s
     if (!syntax_error(rewritten->text, chunk_name)) {
       script->runnable_ = std::move(rewritten->text);
       script->ordered_tables_ = rewritten->ordered_tables;
+      script->key_order_ = rewritten->key_order;
     } else if (auto plain = rewrite_chunk(source, RewriteNames{kConcatFunction, {}, {}})) {
       // The constructor calls can exceed a function's registers where the constructors did
       // not: keep the rest of the rewrite. Tables then follow the pristine order (sorted keys).
       if (!syntax_error(plain->text, chunk_name)) {
         script->runnable_ = std::move(plain->text);
         script->ordered_tables_ = plain->ordered_tables;
+        script->key_order_ = plain->key_order;
       }
     }
   }

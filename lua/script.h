@@ -21,6 +21,8 @@ class Script {
   // Its tables follow gopher-lua's order and length (ordered_table.h); false when the script
   // cannot reach either, so its tables are left as Lua makes them.
   bool ordered_tables() const { return ordered_tables_; }
+  // It mentions pairs or next, so the order of its tables' keys is observable and recorded.
+  bool key_order() const { return key_order_; }
 
  private:
   Script() = default;
@@ -28,6 +30,7 @@ class Script {
   std::string chunk_name_;
   std::string runnable_;
   bool ordered_tables_ = false;
+  bool key_order_ = false;
 };
 
 // Name of the global the rewrite calls for `..`.

@@ -138,6 +138,7 @@ CallOutcome Vm::call(const Script& script, const char* function, int nresults, c
   const std::size_t used_before = state_.memory_used();
   CallContext ctx{&script, function, nresults, &push, &read, &cached_chunks_, cache_chunks_};
   state_.set_ordered_tables(script.ordered_tables());
+  state_.set_key_order(script.key_order());
   lua_settop(L, 0);
   lua_pushcfunction(L, protected_call);
   lua_pushlightuserdata(L, &ctx);

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "policies/cluster_info.h"
 #include "policies/policy_config.h"
 
 namespace cell0::policies {
@@ -28,6 +29,8 @@ struct AdmissionInput {
   std::string group;
   std::string version;
   std::string kind;
+  // The member clusters as karmada-apiserver last listed them; null when none is known.
+  ClusterSnapshot clusters;
 };
 
 struct Decision {

@@ -1,8 +1,9 @@
 // What policies may want to know about a member cluster, read from a Karmada Cluster object:
-// the taint reconciler keeps these for every Cluster it watches (webhook/cluster_cache.h).
+// the taint reconciler keeps these for every Cluster it watches (controllers/cluster_inventory.h).
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,5 +28,10 @@ struct ClusterInfo {
 };
 
 ClusterInfo cluster_info_from(const nlohmann::json& cluster);
+
+// An immutable view of every member cluster, by name, shared by the readers of one moment (the
+// admission rules of a request, a reconcile pass). Null: no inventory (no kubeconfig, `review`
+// without --clusters); rules that need one then fall back and say so in a warning.
+using ClusterSnapshot = std::shared_ptr<const std::vector<ClusterInfo>>;
 
 }  // namespace cell0::policies

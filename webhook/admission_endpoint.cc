@@ -15,12 +15,12 @@ std::string kind_label(const AdmissionCall& call, const policies::Decision& d) {
   return d.owned ? call.kind : "other";
 }
 
-JsonEndpoint admission_endpoint(PolicySource source, Pass pass) {
+JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, Pass pass) {
   JsonEndpoint endpoint;
   endpoint.error_body = [](int status, const std::string& message) {
     return encode_admission_failure("", status, message).dump();
   };
-  endpoint.handle = [source = std::move(source), pass](const json& body) {
+  endpoint.handle = [source = std::move(source), clusters = std::move(clusters), pass](const json& body) {
     JsonReply reply;
     auto decoded = decode_admission_review(body);
     if (const auto* refused = std::get_if<AdmissionCodecError>(&decoded)) {
@@ -30,7 +30,7 @@ JsonEndpoint admission_endpoint(PolicySource source, Pass pass) {
       reply.log_fields = {{"uid", refused->uid}, {"error", refused->message}};
       return reply;
     }
-    const auto& call = std::get<AdmissionCall>(decoded);
+    auto& call = std::get<AdmissionCall>(decoded);
     reply.operation = call.operation;
     reply.log_fields = {{"uid", call.uid}, {"name", call.name}, {"namespace", call.namespace_}, {"dryRun", call.dry_run}};
     const auto policy = source();
@@ -40,6 +40,7 @@ JsonEndpoint admission_endpoint(PolicySource source, Pass pass) {
       reply.kind = "other";
       return reply;
     }
+    if (clusters) call.input.clusters = clusters();
     const policies::Decision decision =
         pass == Pass::Mutate ? policies::mutate(call.input, *policy) : policies::validate(call.input, *policy);
     const json response = encode_admission_response(call.uid, decision, call.input.object, pass == Pass::Mutate);
@@ -60,8 +61,12 @@ JsonEndpoint admission_endpoint(PolicySource source, Pass pass) {
 
 }  // namespace
 
-JsonEndpoint mutate_endpoint(PolicySource policy) { return admission_endpoint(std::move(policy), Pass::Mutate); }
+JsonEndpoint mutate_endpoint(PolicySource policy, ClusterSource clusters) {
+  return admission_endpoint(std::move(policy), std::move(clusters), Pass::Mutate);
+}
 
-JsonEndpoint validate_endpoint(PolicySource policy) { return admission_endpoint(std::move(policy), Pass::Validate); }
+JsonEndpoint validate_endpoint(PolicySource policy, ClusterSource clusters) {
+  return admission_endpoint(std::move(policy), std::move(clusters), Pass::Validate);
+}
 
 }  // namespace cell0::webhook

@@ -6,17 +6,20 @@
 #include <functional>
 #include <memory>
 
+#include "policies/cluster_info.h"
 #include "policies/policy_config.h"
 #include "webhook/server.h"
 
 namespace cell0::webhook {
 
 using PolicySource = std::function<std::shared_ptr<const policies::Policy>()>;
+// The cluster inventory of the moment (null without one); empty function: no inventory.
+using ClusterSource = std::function<policies::ClusterSnapshot()>;
 
 // Admission reviews may be up to 8 MiB (object and oldObject of 3 MiB each, plus the envelope).
 inline constexpr std::size_t kAdmissionMaxBodyBytes = 8u << 20;
 
-JsonEndpoint mutate_endpoint(PolicySource policy);
-JsonEndpoint validate_endpoint(PolicySource policy);
+JsonEndpoint mutate_endpoint(PolicySource policy, ClusterSource clusters = {});
+JsonEndpoint validate_endpoint(PolicySource policy, ClusterSource clusters = {});
 
 }  // namespace cell0::webhook

@@ -47,5 +47,26 @@ TEST_CASE("ClusterInventory: replace, upsert, remove, snapshot by name") {
   CHECK(cache.find("a")->zones == std::vector<std::string>{"az1"});
 }
 
+TEST_CASE("ClusterInventory: the shared snapshot is null until synced, reused until a change") {
+  ClusterInventory cache;
+  cache.upsert({"a", {}, {}, "", {}, "1"});
+  CHECK(cache.shared() == nullptr);
+  cache.replace({{"b", {}, {}, "", {}, "2"}, {"a", {}, {}, "", {}, "3"}});
+  const policies::ClusterSnapshot first = cache.shared();
+  REQUIRE(first != nullptr);
+  REQUIRE(first->size() == 2);
+  CHECK((*first)[0].name == "a");
+  CHECK(cache.shared() == first);  // nothing changed: the same snapshot
+  cache.remove("missing");
+  CHECK(cache.shared() == first);
+  cache.upsert({"c", {}, {}, "", {}, "4"});
+  const policies::ClusterSnapshot second = cache.shared();
+  CHECK(second != first);
+  CHECK(second->size() == 3);
+  CHECK(first->size() == 2);  // a reader holding the old snapshot keeps it unchanged
+  cache.remove("a");
+  CHECK(cache.shared()->size() == 2);
+}
+
 }  // namespace
 }  // namespace cell0::controllers

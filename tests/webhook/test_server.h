@@ -19,6 +19,7 @@ namespace cell0::testing {
 struct TestServerOptions {
   bool client_ca = false;
   std::size_t max_body = 3u << 20;
+  std::size_t threads = 4;
 };
 
 class TestServer {
@@ -33,7 +34,7 @@ class TestServer {
     options.port = 0;
     options.cert_file = paths->cert;
     options.key_file = paths->key;
-    options.threads = 4;
+    options.threads = o.threads;
     options.max_body_bytes = o.max_body;
     if (o.client_ca) options.client_ca_file = paths->ca_cert;
     server_ = std::make_unique<webhook::Server>(options, metrics_);

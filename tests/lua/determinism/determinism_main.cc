@@ -4,8 +4,6 @@
 // the output of separate processes byte for byte.
 #include <atomic>
 #include <chrono>
-#include <ctime>
-#include <regex>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -15,6 +13,7 @@
 
 #include "interpreters/conformance.h"
 #include "interpreters/engine.h"
+#include "tests/support/clock_mask.h"
 
 namespace fs = std::filesystem;
 namespace interp = cell0::interp;
@@ -26,35 +25,10 @@ constexpr int kRounds = 3;  // each thread runs every case at least this often, 
                             // the pool has made all its states (at most kMaxRounds)
 constexpr int kMaxRounds = 2000;
 
-// Scripts may stamp the wall clock (os.date("!%Y-%m-%dT%H:%M:%SZ"), the Notebook rule does):
-// timestamps within an hour of now are the clock, not an answer, and are masked.
-std::string mask_clock(const std::string& text) {
-  static const std::regex stamp(R"((\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z)");
-  const std::time_t now = std::time(nullptr);
-  std::string out;
-  auto last = text.cbegin();
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), stamp); it != std::sregex_iterator(); ++it) {
-    const auto& m = *it;
-    std::tm tm{};
-    tm.tm_year = std::stoi(m[1]) - 1900;
-    tm.tm_mon = std::stoi(m[2]) - 1;
-    tm.tm_mday = std::stoi(m[3]);
-    tm.tm_hour = std::stoi(m[4]);
-    tm.tm_min = std::stoi(m[5]);
-    tm.tm_sec = std::stoi(m[6]);
-    const std::time_t t = timegm(&tm);
-    out.append(last, m[0].first);
-    out += (t > now - 3600 && t < now + 3600) ? std::string("<now>") : m.str();
-    last = m[0].second;
-  }
-  out.append(last, text.cend());
-  return out;
-}
-
 std::string answer(const interp::Engine& engine, const interp::InterpretRequest& request, interp::Operation op) {
   auto result = engine.interpret(request);
   if (!result) return "error: " + result.error().message;
-  return mask_clock(interp::case_outputs(op, *result).dump());
+  return cell0::testing::mask_clock(interp::case_outputs(op, *result).dump());
 }
 
 }  // namespace
