@@ -1,10 +1,12 @@
 // In-process cost of interpreter operations, split into conversion and Lua, and compared with a
-// mode that loads the script text on every call as Karmada's declarative interpreter does.
+// mode that loads the script text on every call as Karmada's declarative interpreter does, and
+// (the _Full variants) with input objects converted whole before the call instead of lazily.
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <tuple>
 #include <memory>
 #include <vector>
 
@@ -70,21 +72,22 @@ const Resource& helm_release() {
   return r;
 }
 
-interp::Engine& engine(const Resource& r, bool cache) {
-  static std::map<std::pair<const Resource*, bool>, std::unique_ptr<interp::Engine>> engines;
-  auto& e = engines[{&r, cache}];
+interp::Engine& engine(const Resource& r, bool cache, bool lazy = true) {
+  static std::map<std::tuple<const Resource*, bool, bool>, std::unique_ptr<interp::Engine>> engines;
+  auto& e = engines[{&r, cache, lazy}];
   if (!e) {
     interp::EngineOptions o;
     o.pool_size = 1;
     o.cache_scripts = cache;
+    o.lazy_inputs = lazy;
     e = std::make_unique<interp::Engine>(o);
     e->set_registry(r.registry);
   }
   return *e;
 }
 
-void run_op(benchmark::State& state, const Resource& r, interp::Operation op, bool cache) {
-  auto& e = engine(r, cache);
+void run_op(benchmark::State& state, const Resource& r, interp::Operation op, bool cache, bool lazy = true) {
+  auto& e = engine(r, cache, lazy);
   const auto& req = r.requests.at(op);
   for (auto _ : state) {
     auto result = e.interpret(req);
@@ -134,9 +137,26 @@ void BM_AggregateStatus_UnitedDeployment_IterOwn(benchmark::State& s) {
 void BM_InterpretDependency_HelmRelease_IterOwn(benchmark::State& s) {
   run_op(s, helm_release(), interp::Operation::InterpretDependency, true);
 }
+void BM_InterpretHealth_CloneSet_Full(benchmark::State& s) {
+  run_op(s, cloneset(), interp::Operation::InterpretHealth, true, false);
+}
+void BM_InterpretReplica_CloneSet_Full(benchmark::State& s) {
+  run_op(s, cloneset(), interp::Operation::InterpretReplica, true, false);
+}
+void BM_ReflectStatus_CloneSet_Full(benchmark::State& s) {
+  run_op(s, cloneset(), interp::Operation::InterpretStatus, true, false);
+}
+void BM_ReviseReplica_CloneSet(benchmark::State& s) { run_op(s, cloneset(), interp::Operation::ReviseReplica, true); }
+void BM_ReviseReplica_CloneSet_Full(benchmark::State& s) {
+  run_op(s, cloneset(), interp::Operation::ReviseReplica, true, false);
+}
+void BM_Retain_Workload_Full(benchmark::State& s) { run_op(s, workload(), interp::Operation::Retain, true, false); }
+void BM_GetComponents_Workload_Full(benchmark::State& s) {
+  run_op(s, workload(), interp::Operation::InterpretComponent, true, false);
+}
 
-void BM_AggregateStatus_CloneSet(benchmark::State& state) {
-  auto& e = engine(cloneset(), true);
+void aggregate(benchmark::State& state, bool lazy) {
+  auto& e = engine(cloneset(), true, lazy);
   const auto req = aggregate_request(static_cast<std::size_t>(state.range(0)));
   for (auto _ : state) {
     auto result = e.interpret(req);
@@ -145,6 +165,8 @@ void BM_AggregateStatus_CloneSet(benchmark::State& state) {
   }
   state.SetComplexityN(state.range(0));
 }
+void BM_AggregateStatus_CloneSet(benchmark::State& s) { aggregate(s, true); }
+void BM_AggregateStatus_CloneSet_Full(benchmark::State& s) { aggregate(s, false); }
 
 // The conversion share of a call: the operation's arguments pushed into a Lua state (JSON ->
 // Lua) and its result encoded back (Lua -> JSON, with the empty-table repair the engine does).
@@ -229,18 +251,26 @@ void BM_Conversion_AggregateStatus_CloneSet(benchmark::State& s) {
 }  // namespace
 
 BENCHMARK(BM_InterpretHealth_CloneSet);
+BENCHMARK(BM_InterpretHealth_CloneSet_Full);
 BENCHMARK(BM_InterpretHealth_CloneSet_Reparse);
 BENCHMARK(BM_InterpretReplica_CloneSet);
+BENCHMARK(BM_InterpretReplica_CloneSet_Full);
 BENCHMARK(BM_InterpretReplica_CloneSet_Reparse);
 BENCHMARK(BM_ReflectStatus_CloneSet);
+BENCHMARK(BM_ReflectStatus_CloneSet_Full);
 BENCHMARK(BM_ReflectStatus_CloneSet_Reparse);
+BENCHMARK(BM_ReviseReplica_CloneSet);
+BENCHMARK(BM_ReviseReplica_CloneSet_Full);
 BENCHMARK(BM_Retain_Workload);
+BENCHMARK(BM_Retain_Workload_Full);
 BENCHMARK(BM_Retain_Workload_Reparse);
 BENCHMARK(BM_GetComponents_Workload);
+BENCHMARK(BM_GetComponents_Workload_Full);
 BENCHMARK(BM_GetComponents_Workload_Reparse);
 BENCHMARK(BM_AggregateStatus_UnitedDeployment_IterOwn);
 BENCHMARK(BM_InterpretDependency_HelmRelease_IterOwn);
 BENCHMARK(BM_AggregateStatus_CloneSet)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Complexity(benchmark::oN);
+BENCHMARK(BM_AggregateStatus_CloneSet_Full)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Complexity(benchmark::oN);
 BENCHMARK(BM_Conversion_InterpretHealth_CloneSet);
 BENCHMARK(BM_Conversion_InterpretReplica_CloneSet);
 BENCHMARK(BM_Conversion_ReflectStatus_CloneSet);

@@ -417,6 +417,63 @@ def main():
     log(f"wrote {args.out}")
 
 
+IN_PROCESS_ROWS = [("InterpretHealth (CloneSet)", "InterpretHealth_CloneSet"),
+                   ("InterpretReplica (CloneSet, `kube.accuratePodRequirements`)", "InterpretReplica_CloneSet"),
+                   ("ReflectStatus (CloneSet)", "ReflectStatus_CloneSet"),
+                   ("Retain (Workload)", "Retain_Workload"),
+                   ("GetComponents (Workload)", "GetComponents_Workload")]
+
+
+def in_process_section(times, bigo):
+    """Section 1 of RESULTS.md from the in-process benchmark figures."""
+    L = []
+    add = L.append
+    add("## 1. In-process (Google Benchmark, CPU time per call)")
+    add("")
+    add("Lazy = the engine's default: input objects reach Lua as tables filled one level at a time on")
+    add("first use (`lua/lazy_table.h`). Full = `EngineOptions::lazy_inputs = false`, every input")
+    add("converted whole before the call (the `_Full` benchmarks, same run). Conversion = the full")
+    add("variant's arguments pushed into Lua plus the rule's result encoded back, measured on its own.")
+    add("Re-parse = the lazy call with `cache_scripts=false`, which compiles the script text on every")
+    add("call as Karmada does. CPU time of the benchmark thread (wall time on a busy machine also counts")
+    add("waiting for a core).")
+    add("")
+    add("| operation | lazy | full | lazy / full | conversion (full) | re-parse mode | re-parse / cached |")
+    add("|---|---:|---:|---:|---:|---:|---:|")
+    rows = IN_PROCESS_ROWS
+    for label, key in rows:
+        total = times.get(f"BM_{key}")
+        full = times.get(f"BM_{key}_Full")
+        conv = times.get(f"BM_Conversion_{key}")
+        reparse = times.get(f"BM_{key}_Reparse")
+        add(f"| {label} | {fmt_ns(total)} | {fmt_ns(full)} | {total / full:.0%} | {fmt_ns(conv)} | "
+            f"{fmt_ns(reparse)} | {reparse / total:.1f}× |")
+    add(f"| ReviseReplica (CloneSet) | {fmt_ns(times['BM_ReviseReplica_CloneSet'])} | "
+        f"{fmt_ns(times['BM_ReviseReplica_CloneSet_Full'])} | "
+        f"{times['BM_ReviseReplica_CloneSet'] / times['BM_ReviseReplica_CloneSet_Full']:.0%} | | | |")
+    add("")
+    add("AggregateStatus (CloneSet) by number of status items:")
+    add("")
+    add("| items | lazy | full | lazy / full | conversion (full) | lazy per item | full per item |")
+    add("|---:|---:|---:|---:|---:|---:|---:|")
+    for n in (1, 10, 100, 1000):
+        total = times[f"BM_AggregateStatus_CloneSet/{n}"]
+        full = times[f"BM_AggregateStatus_CloneSet_Full/{n}"]
+        conv = times[f"BM_Conversion_AggregateStatus_CloneSet/{n}"]
+        add(f"| {n} | {fmt_ns(total)} | {fmt_ns(full)} | {total / full:.0%} | {fmt_ns(conv)} | "
+            f"{fmt_ns(total / n)} | {fmt_ns(full / n)} |")
+    add("")
+    for name, variant in (("lazy", "BM_AggregateStatus_CloneSet"), ("full", "BM_AggregateStatus_CloneSet_Full")):
+        coef = bigo.get(variant)
+        rms = bigo.get(f"{variant}_RMS")
+        t100, t1000 = times[f"{variant}/100"], times[f"{variant}/1000"]
+        if coef:
+            add(f"Google Benchmark's fit, {name}: {fmt_ns(coef[0])} × N ({coef[1]}), RMS {rms:.0%}; per item at 1000 / "
+                f"per item at 100 = {t1000 / 10 / t100:.2f}.")
+    add("")
+    return L
+
+
 def write(out, m, load_before, load_after, times, bigo, cold, warm, warm_cpu, rss_idle, rss_load, serve_threads, answers,
           results):
     L = []
@@ -437,44 +494,7 @@ def write(out, m, load_before, load_after, times, bigo, cold, warm, warm_cpu, rs
     add(f"| wrk run length | {WRK_SECONDS} s, 2 threads, connections {', '.join(map(str, CONNECTIONS))} |")
     add("")
 
-    add("## 1. In-process (Google Benchmark, CPU time per call)")
-    add("")
-    add("Conversion = the call's arguments pushed into Lua (JSON → Lua) plus the rule's result encoded")
-    add("back (Lua → JSON, empty-table repair), measured on its own; Lua = total − conversion (running the")
-    add("chunk in a fresh environment, the rule itself, typing the result). Re-parse = the same call with")
-    add("`cache_scripts=false`, which compiles the script text on every call as Karmada does. CPU time")
-    add("of the benchmark thread (wall time on a busy machine also counts waiting for a core).")
-    add("")
-    add("| operation | total | conversion | Lua | re-parse mode | re-parse / cached |")
-    add("|---|---:|---:|---:|---:|---:|")
-    rows = [("InterpretHealth (CloneSet)", "InterpretHealth_CloneSet"),
-            ("InterpretReplica (CloneSet, `kube.accuratePodRequirements`)", "InterpretReplica_CloneSet"),
-            ("ReflectStatus (CloneSet)", "ReflectStatus_CloneSet"),
-            ("Retain (Workload)", "Retain_Workload"),
-            ("GetComponents (Workload)", "GetComponents_Workload")]
-    for label, key in rows:
-        total = times.get(f"BM_{key}")
-        conv = times.get(f"BM_Conversion_{key}")
-        reparse = times.get(f"BM_{key}_Reparse")
-        add(f"| {label} | {fmt_ns(total)} | {fmt_ns(conv)} | {fmt_ns(total - conv)} | {fmt_ns(reparse)} | "
-            f"{reparse / total:.1f}× |")
-    add("")
-    add("AggregateStatus (CloneSet) by number of status items:")
-    add("")
-    add("| items | total | conversion | Lua | per item |")
-    add("|---:|---:|---:|---:|---:|")
-    for n in (1, 10, 100, 1000):
-        total = times[f"BM_AggregateStatus_CloneSet/{n}"]
-        conv = times[f"BM_Conversion_AggregateStatus_CloneSet/{n}"]
-        add(f"| {n} | {fmt_ns(total)} | {fmt_ns(conv)} | {fmt_ns(total - conv)} | {fmt_ns(total / n)} |")
-    coef = bigo.get("BM_AggregateStatus_CloneSet")
-    rms = bigo.get("BM_AggregateStatus_CloneSet_RMS")
-    t100, t1000 = times["BM_AggregateStatus_CloneSet/100"], times["BM_AggregateStatus_CloneSet/1000"]
-    add("")
-    if coef:
-        add(f"Google Benchmark's fit: {fmt_ns(coef[0])} × N ({coef[1]}), RMS {rms:.0%}; time(1000) / time(100) = "
-            f"{t1000 / t100:.1f}.")
-    add("")
+    L.extend(in_process_section(times, bigo))
 
     add("## 2. Over HTTPS (wrk against `serve` and against nginx)")
     add("")
@@ -528,11 +548,12 @@ def write(out, m, load_before, load_after, times, bigo, cold, warm, warm_cpu, rs
 
     # Targets
     health = times["BM_InterpretHealth_CloneSet"]
-    ratios = {key: times[f"BM_{key}_Reparse"] / times[f"BM_{key}"] for _, key in rows}
+    ratios = {key: times[f"BM_{key}_Reparse"] / times[f"BM_{key}"] for _, key in IN_PROCESS_ROWS}
     interp_ratio = min(results[("serve", "/interpreter", c)]["rps"] / results[("nginx", "/interpreter", c)]["rps"]
                        for c in CONNECTIONS if results[("nginx", "/interpreter", c)]["rps"])
     p99_16 = results.get(("serve", "/interpreter", 16), {}).get("p99")
     agg = times["BM_AggregateStatus_CloneSet/1000"]
+    t100, t1000 = times["BM_AggregateStatus_CloneSet/100"], agg
     ready = statistics.median(warm) * 1000
     ceiling = {c: results[("serve", "/healthz", c)]["rps"] / results[("nginx", "/healthz", c)]["rps"]
                for c in CONNECTIONS if results[("nginx", "/healthz", c)]["rps"]}

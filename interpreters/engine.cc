@@ -10,6 +10,7 @@
 #include "interpreters/results.h"
 #include "lua/empty_tables.h"
 #include "lua/json_lua.h"
+#include "lua/lazy_table.h"
 #include "lua/vm.h"
 
 namespace cell0::interp {
@@ -68,9 +69,19 @@ std::int32_t go_int32(double d) {
   return static_cast<std::int32_t>(d);
 }
 
+// An input object: filled in on first use, or converted whole.
+void push_input(lua_State* L, const json& value, bool lazy) {
+  if (lazy) {
+    lua::push_lazy_json(L, value);
+  } else {
+    lua::push_json(L, value);
+  }
+}
+
 // Pushes AggregatedStatusItems as they look after a round trip through their Go type: unknown
-// keys dropped, empty optional fields omitted, a missing list as nil.
-void push_status_items(lua_State* L, const json& items) {
+// keys dropped, empty optional fields omitted, a missing list as nil. Only `status` can be large
+// enough to be worth a lazy table.
+void push_status_items(lua_State* L, const json& items, bool lazy) {
   if (!items.is_array()) {
     lua_pushnil(L);
     return;
@@ -88,7 +99,7 @@ void push_status_items(lua_State* L, const json& items) {
     }
     lua_setfield(L, -2, "clusterName");
     if (auto st = item.find("status"); st != item.end() && !st->is_null()) {
-      lua::push_json(L, *st);
+      push_input(L, *st, lazy);
       lua_setfield(L, -2, "status");
     }
     if (auto ap = item.find("applied"); ap != item.end() && ap->is_boolean() && ap->get<bool>()) {
@@ -234,8 +245,9 @@ Result<InterpretResult> Engine::interpret(const InterpretRequest& req) const {
 
   InterpretResult out;
   const json& obj = req.object.is_object() ? req.object : req.observed;
+  const bool lazy = impl_->options.lazy_inputs;
   auto push_obj = [&](lua_State* L) {
-    lua::push_json(L, obj);
+    push_input(L, obj, lazy);
     return 1;
   };
   auto object_result = [&](lua_State* L, int first, std::vector<const json*> refs) {
@@ -273,7 +285,7 @@ Result<InterpretResult> Engine::interpret(const InterpretRequest& req) const {
     case Operation::ReviseReplica:
       ran = impl_->run(*chosen[0], op, 1,
                        [&](lua_State* L) {
-                         lua::push_json(L, obj);
+                         push_input(L, obj, lazy);
                          lua_pushinteger(L, static_cast<lua_Integer>(req.replicas));
                          return 2;
                        },
@@ -282,8 +294,8 @@ Result<InterpretResult> Engine::interpret(const InterpretRequest& req) const {
     case Operation::Retain:
       ran = impl_->run(*chosen[0], op, 1,
                        [&](lua_State* L) {
-                         lua::push_json(L, req.object);
-                         lua::push_json(L, req.observed);
+                         push_input(L, req.object, lazy);
+                         push_input(L, req.observed, lazy);
                          return 2;
                        },
                        [&](lua_State* L, int first) { object_result(L, first, {&req.object, &req.observed}); });
@@ -291,8 +303,8 @@ Result<InterpretResult> Engine::interpret(const InterpretRequest& req) const {
     case Operation::AggregateStatus: {
       ran = impl_->run(*chosen[0], op, 1,
                        [&](lua_State* L) {
-                         lua::push_json(L, obj);
-                         push_status_items(L, req.status_items);
+                         push_input(L, obj, lazy);
+                         push_status_items(L, req.status_items, lazy);
                          return 2;
                        },
                        [&](lua_State* L, int first) { object_result(L, first, {}); });

@@ -52,6 +52,9 @@ struct EngineOptions {
                                                // created on first use
   bool cache_scripts = true;                   // false: load the script text on every call, as
                                                // Karmada does (benchmarks compare the two)
+  bool lazy_inputs = true;                     // input objects reach Lua as tables filled on
+                                               // first use (lua/lazy_table.h); false: converted
+                                               // whole before the call (benchmarks compare the two)
 };
 
 struct EngineStats {

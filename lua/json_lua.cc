@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lua/go_format.h"
+#include "lua/lazy_table.h"
 #include "lua/ordered_table.h"
 #include "lua/runtime.h"
 #include "lua/unicode_case.h"
@@ -129,6 +130,9 @@ class Encoder {
       throw ConversionError("cannot encode recursively nested tables to JSON");
     }
     if (!lua_checkstack(L_, 4)) throw ConversionError("Lua stack overflow while encoding a table");
+    // An input table the script never touched: its JSON, as the table would encode, without
+    // filling it first.
+    if (const json* node = lazy_node(L_, index)) return encode_node(*node, depth);
     std::size_t numbers = 0, strings = 0, others = 0;
     bool all_in_range = true;
     std::size_t total = 0;
@@ -187,6 +191,56 @@ class Encoder {
       lua_pop(L_, 1);
     }
     return obj;
+  }
+
+  // What encode_table gives for the table a structured node converts to (push_json): nulls
+  // dropped, numbers through float64, an empty result as []. `depth` is the table's own depth.
+  json encode_node(const json& node, int depth) {
+    json out = node.is_array() ? json::array() : json::object();
+    for (const auto& [k, e] : node.items()) {
+      if (e.is_null()) continue;
+      if (node.is_array()) {
+        charge(e.is_string() ? e.get_ref<const std::string&>().size() + 3 : 8);
+        out.push_back(encode_member(e, depth + 1));
+      } else {
+        charge(k.size() + 3);
+        charge(e.is_string() ? e.get_ref<const std::string&>().size() + 3 : 8);
+        out[coerce_utf8(k.data(), k.size())] = encode_member(e, depth + 1);
+      }
+    }
+    if (out.empty()) return json::array();
+    return out;
+  }
+
+  json encode_member(const json& e, int depth) {
+    switch (e.type()) {
+      case json::value_t::boolean:
+        return e.get<bool>();
+      case json::value_t::number_integer:
+        return number_from_double(static_cast<double>(e.get<std::int64_t>()));
+      case json::value_t::number_unsigned:
+        return number_from_double(static_cast<double>(e.get<std::uint64_t>()));
+      case json::value_t::number_float: {
+        const double d = e.get<double>();
+        if (std::isnan(d)) throw ConversionError("json: unsupported value: NaN");
+        if (std::isinf(d)) {
+          throw ConversionError(d > 0 ? "json: unsupported value: +Inf" : "json: unsupported value: -Inf");
+        }
+        return number_from_double(d);
+      }
+      case json::value_t::string: {
+        const auto& s = e.get_ref<const std::string&>();
+        return coerce_utf8(s.data(), s.size());
+      }
+      case json::value_t::array:
+      case json::value_t::object:
+        if (depth > max_depth_) {
+          throw ConversionError("table is nested deeper than " + std::to_string(max_depth_) + " levels");
+        }
+        return encode_node(e, depth);
+      default:
+        return nullptr;
+    }
   }
 
   void charge(std::size_t bytes) {

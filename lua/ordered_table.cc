@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lua/go_format.h"
+#include "lua/lazy_table.h"
 #include "lua/runtime.h"
 
 namespace cell0::lua {
@@ -73,8 +74,10 @@ lua_Integer opt_int(lua_State* L, int arg, lua_Integer def) {
 
 enum class Kind { Plain, Pristine, Tracked, Foreign };
 
-// Which kind of table is at t. For Tracked its metatable is left on the stack.
+// Which kind of table is at t (a lazy shell is filled first: it then is what a converted
+// table is). For Tracked its metatable is left on the stack.
 Kind kind_of(lua_State* L, int t) {
+  materialize_if_lazy(L, t);
   if (!lua_getmetatable(L, t)) return Kind::Plain;
   if (lua_rawgetp(L, -1, &kAmaxKey) != LUA_TNIL) {
     lua_pop(L, 1);
@@ -414,6 +417,7 @@ int pairs_function(lua_State* L) {
 
 int ipairs_step(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  materialize_if_lazy(L, 1);
   const lua_Integer i = check_int(L, 2) + 1;
   if (lua_rawgeti(L, 1, i) == LUA_TNIL) return 1;
   lua_pushnumber(L, static_cast<lua_Number>(i));
@@ -448,6 +452,7 @@ int select_function(lua_State* L) {
 
 int unpack_function(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  materialize_if_lazy(L, 1);
   lua_Integer i = opt_int(L, 2, 1);
   const lua_Integer e = lua_isnoneornil(L, 3) ? ordered_length(L, 1) : check_int(L, 3);
   if (i > e) return 0;
@@ -507,6 +512,7 @@ int table_remove(lua_State* L) {
 // table.concat with gopher-lua's number text (3, not 3.0).
 int table_concat(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  materialize_if_lazy(L, 1);
   std::size_t sep_len = 0;
   const char* sep = luaL_optlstring(L, 2, "", &sep_len);
   lua_Integer i = opt_int(L, 3, 1);
@@ -539,6 +545,7 @@ int table_getn(lua_State* L) {
 
 int table_maxn(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  materialize_if_lazy(L, 1);
   double max = 0;
   lua_pushnil(L);
   while (lua_next(L, 1) != 0) {

@@ -61,12 +61,27 @@ void LuaState::begin_run(std::chrono::nanoseconds timeout) {
   budget_.expired = false;
   budget_.result_too_large = false;
   alloc_.limit_hit = false;
+  ++run_;
+  lazy_nodes_.clear();
   lua_sethook(L_, &LuaState::hook, LUA_MASKCOUNT, kHookInterval);
 }
 
 void LuaState::end_run() {
   budget_.armed = false;
+  lazy_nodes_.clear();
   lua_sethook(L_, nullptr, 0, 0);
+}
+
+lua_Integer LuaState::add_lazy_node(const void* node) {
+  lazy_nodes_.push_back(node);
+  return static_cast<lua_Integer>((static_cast<std::uint64_t>(run_) << 32) | (lazy_nodes_.size() - 1));
+}
+
+const void* LuaState::lazy_node(lua_Integer id) const {
+  const auto bits = static_cast<std::uint64_t>(id);
+  const std::size_t index = bits & 0xffffffffu;
+  if ((bits >> 32) != run_ || index >= lazy_nodes_.size()) return nullptr;
+  return lazy_nodes_[index];
 }
 
 void LuaState::hook(lua_State* L, lua_Debug* /*ar*/) { check_budget(L); }

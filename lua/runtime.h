@@ -8,8 +8,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lua.hpp"
 
@@ -51,6 +53,12 @@ class LuaState {
   void set_key_order(bool on) { key_order_ = on; }
   std::size_t memory_limit() const { return alloc_.limit; }
 
+  // JSON nodes behind this run's lazy tables (lazy_table.h). An id carries the run it belongs
+  // to, so a table kept past its run (no script can keep one, but a bug could) finds nothing
+  // instead of reading freed memory.
+  lua_Integer add_lazy_node(const void* node);
+  const void* lazy_node(lua_Integer id) const;
+
   // The LuaState that owns a lua_State (kept in the state's extra space).
   static LuaState& from(lua_State* L);
   // The same, or nullptr for a lua_State that no LuaState made.
@@ -70,6 +78,8 @@ class LuaState {
   Budget budget_;
   bool ordered_tables_ = false;
   bool key_order_ = false;
+  std::uint32_t run_ = 0;
+  std::vector<const void*> lazy_nodes_;
   lua_State* L_ = nullptr;
 };
 
