@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/json_depth.h"
-#include "webhook/log.h"
+#include "common/log.h"
 
 namespace cell0::webhook {
 namespace {
@@ -68,7 +68,8 @@ HttpAnswer HttpRoutes::refuse(const std::string& path, int status, const std::st
   const bool known = json_endpoint(path) != nullptr;
   // Unknown paths are not counted per path: a scanner would grow the label set without end.
   count(known ? path : "other", "", "", result_of(status), Clock::now());
-  log_event(spdlog::level::warn, "request refused", {{"endpoint", path}, {"status", status}, {"error", message}});
+  common::log_event(spdlog::level::warn, "request refused",
+                    {{"endpoint", path}, {"status", status}, {"error", message}});
   return HttpAnswer{status, "application/json", error_body(path, status, message)};
 }
 
@@ -78,13 +79,13 @@ HttpAnswer HttpRoutes::handle_json(const std::string& path, const JsonEndpoint& 
   const auto start = Clock::now();
   metrics_.in_flight.add({}, 1);
   struct InFlight {
-    Gauge& gauge;
+    common::Gauge& gauge;
     ~InFlight() { gauge.add({}, -1); }
   } in_flight{metrics_.in_flight};
 
   auto refuse_here = [&](int status, const std::string& result, const std::string& message) {
     count(path, "", "", result, start);
-    log_event(spdlog::level::warn, "request refused",
+    common::log_event(spdlog::level::warn, "request refused",
               {{"endpoint", path}, {"status", status}, {"error", message}, {"remote", remote}});
     return HttpAnswer{status, "application/json", endpoint.error_body(status, message)};
   };
@@ -101,7 +102,7 @@ HttpAnswer HttpRoutes::handle_json(const std::string& path, const JsonEndpoint& 
   } catch (const json::parse_error& e) {
     return refuse_here(400, "malformed", std::string("malformed JSON: ") + e.what());
   }
-  log_event(spdlog::level::debug, "request body", {{"endpoint", path}, {"body", body}});
+  common::log_event(spdlog::level::debug, "request body", {{"endpoint", path}, {"body", body}});
 
   JsonReply reply;
   try {
@@ -119,8 +120,8 @@ HttpAnswer HttpRoutes::handle_json(const std::string& path, const JsonEndpoint& 
   fields["result"] = reply.result;
   fields["status"] = reply.http_status;
   fields["durationMs"] = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  log_event(reply.result == "ok" ? spdlog::level::info : spdlog::level::warn, "request", fields);
-  log_event(spdlog::level::debug, "response body", {{"endpoint", path}, {"body", reply.body}});
+  common::log_event(reply.result == "ok" ? spdlog::level::info : spdlog::level::warn, "request", fields);
+  common::log_event(spdlog::level::debug, "response body", {{"endpoint", path}, {"body", reply.body}});
   return HttpAnswer{reply.http_status, "application/json", std::move(reply.body)};
 }
 

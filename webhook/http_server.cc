@@ -17,7 +17,7 @@
 
 #include "webhook/http_connection.h"
 #include "webhook/http_routes.h"
-#include "webhook/log.h"
+#include "common/log.h"
 #include "webhook/tls_credentials.h"
 #include "webhook/worker_pool.h"
 
@@ -122,7 +122,7 @@ void Server::Impl::accept() {
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
     if (ec) {
       // Out of descriptors, most likely: try again shortly instead of spinning.
-      log_event(spdlog::level::warn, "accept failed", {{"error", ec.message()}});
+      common::log_event(spdlog::level::warn, "accept failed", {{"error", ec.message()}});
       accept_retry->expires_after(std::chrono::milliseconds(50));
       accept_retry->async_wait([this](const boost::system::error_code& e) {
         if (!e && acceptor->is_open()) accept();

@@ -23,7 +23,7 @@
 
 #include "tests/certs/temp_dir.h"
 #include "tests/support/forked_serve.h"
-#include "webhook/serve_settings.h"
+#include "cli/serve_settings.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

@@ -22,7 +22,7 @@
 
 #include "tests/certs/temp_dir.h"
 #include "tests/support/forked_serve.h"
-#include "webhook/serve_settings.h"
+#include "cli/serve_settings.h"
 
 using nlohmann::json;
 namespace fs = std::filesystem;
