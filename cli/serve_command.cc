@@ -47,7 +47,7 @@ interp::EngineOptions engine_options(const ServeConfig& config) {
   interp::EngineOptions options;
   options.deadline = config.lua_timeout;
   options.memory_limit = config.lua_memory;
-  options.pool_size = webhook::server_threads(config.threads);  // one Lua state per worker: no request waits
+  options.pool_size = webhook::server_threads(config.threads);  // one Lua state per handler thread: no request waits
   return options;
 }
 
@@ -307,7 +307,7 @@ void add_serve_command(CLI::App& app) {
                   "default: the bundled interpreters/customizations)");
   cmd->add_option("--policy", s.policy, "Admission policy file (YAML, kind WebhookPolicy; reloaded on change; default: the built-in policy)");
   cmd->add_option("--config", s.config, "The same settings as YAML; flags override it");
-  cmd->add_option("--threads", s.threads, "Handler worker threads (0: 4 x hardware concurrency, at least 16)")
+  cmd->add_option("--threads", s.threads, "Requests handled at once, one Lua state each (0: 4 x hardware concurrency, at least 16)")
       ->capture_default_str();
   cmd->add_option("--read-timeout", s.read_timeout, "Close a connection sending no byte this long mid-request")
       ->capture_default_str();

@@ -16,7 +16,6 @@
 #include <openssl/err.h>
 
 #include "webhook/http_routes.h"
-#include "webhook/worker_pool.h"
 
 namespace cell0::webhook {
 namespace {
@@ -294,15 +293,22 @@ void HttpConnection::on_request() {
   }
   phase_ = Phase::Handling;  // no deadline: the Lua budget bounds the handler
   deadline_ = Clock::time_point::max();
-  core_.workers->submit([self = shared_from_this(), endpoint = r.endpoint, path = r.path,
-                         content_type = std::string(req[http::field::content_type]),
-                         body = std::move(req.body())] {
-    auto answer = std::make_shared<HttpAnswer>(self->core_.routes.handle_json(path, *endpoint, content_type, body,
-                                                                              self->remote_));
-    boost::asio::post(self->loop_.io, [self, answer] {
-      if (self->phase_ == Phase::Handling) self->respond(answer->status, answer->content_type, std::move(answer->body), false);
-    });
-  });
+  // Inline, on the loop's thread; the stamp lets the supervisor give the loop to another thread
+  // when the handler runs long (http_server.cc).
+  const auto now = Clock::now().time_since_epoch();
+  loop_.handler_since.store(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+  HttpAnswer answer =
+      core_.routes.handle_json(r.path, *r.endpoint, std::string(req[http::field::content_type]), req.body(), remote_);
+  if (loop_.handler_since.exchange(0) != EventLoop::kTakenOver) {
+    return respond(answer.status, answer.content_type, std::move(answer.body), false);
+  }
+  // Another thread runs the loop now; from here on this thread must not touch the connection
+  // (the callers only return: phase_ is Handling). The new owner writes the answer.
+  after_takeover = [self = shared_from_this(), answer = std::move(answer)]() mutable {
+    if (self->phase_ == Phase::Handling) {
+      self->respond(answer.status, answer.content_type, std::move(answer.body), false);
+    }
+  };
 }
 
 void HttpConnection::refuse(int status, const std::string& message, CloseReason reason) {

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -20,7 +22,6 @@
 namespace cell0::webhook {
 
 class HttpRoutes;
-class WorkerPool;
 class HttpConnection;
 
 // What every connection of one server shares.
@@ -29,16 +30,26 @@ struct ServerCore {
   const HttpRoutes& routes;
   ConnectionStats& stats;
   SSL_CTX* ssl_ctx = nullptr;
-  WorkerPool* workers = nullptr;   // set by run() before the first accept
   std::atomic<bool> draining{false};  // answers carry Connection: close, /readyz is 503
   std::atomic<bool> stopping{false};  // the listener is closed or closing
 };
 
-// One socket thread and the connections it serves (touched on that thread only).
+// The connections of one loop, touched only by the thread that runs the loop at the time (its
+// owner; http_server.cc gives a loop to another thread when a handler runs long).
 struct EventLoop {
-  boost::asio::io_context io{1};
+  // A second thread runs it while the first finishes a slow handler: not the one-thread hint.
+  boost::asio::io_context io{2};
   std::unordered_set<std::shared_ptr<HttpConnection>> connections;
+  // Steady-clock nanoseconds since the owner entered a JSON handler; 0: it is in none;
+  // kTakenOver: the loop was given to another thread meanwhile (the handler's thread gives its
+  // answer to the new owner through after_takeover and stops running the loop).
+  static constexpr std::int64_t kTakenOver = -1;
+  std::atomic<std::int64_t> handler_since{0};
 };
+
+// Set by a handler's thread whose loop was taken over: the answer, which the thread posts to the
+// loop once it has left the connection's call stack (http_server.cc).
+extern thread_local std::function<void()> after_takeover;
 
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:

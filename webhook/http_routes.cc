@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "common/json_depth.h"
 #include "common/log.h"
@@ -102,7 +103,10 @@ HttpAnswer HttpRoutes::handle_json(const std::string& path, const JsonEndpoint& 
   } catch (const json::parse_error& e) {
     return refuse_here(400, "malformed", std::string("malformed JSON: ") + e.what());
   }
-  common::log_event(spdlog::level::debug, "request body", {{"endpoint", path}, {"body", body}});
+  // The fields are built only when the line is written: the body copy costs more than the line.
+  if (spdlog::should_log(spdlog::level::debug)) {
+    common::log_event(spdlog::level::debug, "request body", {{"endpoint", path}, {"body", body}});
+  }
 
   JsonReply reply;
   try {
@@ -113,15 +117,20 @@ HttpAnswer HttpRoutes::handle_json(const std::string& path, const JsonEndpoint& 
     return refuse_here(500, "internal_error", "internal error");
   }
   count(path, reply.operation, reply.kind, reply.result, start);
-  json fields = reply.log_fields;
-  fields["endpoint"] = path;
-  fields["operation"] = reply.operation;
-  fields["kind"] = reply.kind;
-  fields["result"] = reply.result;
-  fields["status"] = reply.http_status;
-  fields["durationMs"] = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  common::log_event(reply.result == "ok" ? spdlog::level::info : spdlog::level::warn, "request", fields);
-  common::log_event(spdlog::level::debug, "response body", {{"endpoint", path}, {"body", reply.body}});
+  const auto level = reply.result == "ok" ? spdlog::level::info : spdlog::level::warn;
+  if (spdlog::should_log(level)) {
+    json fields = reply.log_fields;
+    fields["endpoint"] = path;
+    fields["operation"] = reply.operation;
+    fields["kind"] = reply.kind;
+    fields["result"] = reply.result;
+    fields["status"] = reply.http_status;
+    fields["durationMs"] = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    common::log_event(level, "request", fields);
+  }
+  if (spdlog::should_log(spdlog::level::debug)) {
+    common::log_event(spdlog::level::debug, "response body", {{"endpoint", path}, {"body", reply.body}});
+  }
   return HttpAnswer{reply.http_status, "application/json", std::move(reply.body)};
 }
 

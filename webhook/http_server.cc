@@ -2,9 +2,12 @@
 
 #include <sys/resource.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
+#include <deque>
 #include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -19,7 +22,6 @@
 #include "webhook/http_routes.h"
 #include "common/log.h"
 #include "webhook/tls_credentials.h"
-#include "webhook/worker_pool.h"
 
 namespace cell0::webhook {
 namespace {
@@ -49,7 +51,119 @@ void raise_open_files_limit() {
   }
 }
 
+// Runs the event loops: each loop has one owner thread at a time, which also runs the JSON
+// handlers of the loop's connections inline. A supervisor looks every kTick at the loops; one
+// whose owner has been inside a handler for kTakeOverAfter is given to another thread (an idle
+// one, or a new one up to `cap`), which serves the other connections meanwhile. So a script
+// using its whole Lua budget delays only its own connection, while a fast request costs no
+// hand-off between threads. With `cap` threads inside slow handlers, a taken-over loop waits for
+// one of them to finish (the bound a worker pool had).
+class LoopThreads {
+ public:
+  // A fast handler takes tens of microseconds; a few milliseconds is already an outlier, and
+  // short enough that the other connections of the loop hardly notice (a loop waits at most
+  // kTick + kTakeOverAfter). Each tick wakes a thread: 500 a second costs little.
+  static constexpr auto kTick = std::chrono::milliseconds(2);
+  static constexpr auto kTakeOverAfter = std::chrono::milliseconds(2);
+
+  LoopThreads(const std::vector<std::unique_ptr<EventLoop>>& loops, std::size_t cap) : loops_(loops), cap_(cap) {}
+  LoopThreads(const LoopThreads&) = delete;
+  LoopThreads& operator=(const LoopThreads&) = delete;
+
+  // Until every loop has run out of work (stop() and the last connection closed).
+  void run() {
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& loop : loops_) ownerless_.push_back(loop.get());
+      for (std::size_t i = 0; i < loops_.size(); ++i) start_thread();
+    }
+    std::thread supervisor([this] { supervise(); });
+    {
+      std::unique_lock lock(mutex_);
+      done_.wait(lock, [this] { return finished_ == loops_.size(); });
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    tick_.notify_all();
+    supervisor.join();
+    for (auto& t : threads_) t.join();  // the supervisor, which starts threads, is gone
+  }
+
+ private:
+  void start_thread() {  // with mutex_ held
+    ++started_;
+    threads_.emplace_back([this] { serve(); });
+  }
+
+  void serve() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      ++idle_;
+      wake_.wait(lock, [this] { return stopping_ || !ownerless_.empty(); });
+      --idle_;
+      if (ownerless_.empty()) return;
+      EventLoop* loop = ownerless_.front();
+      ownerless_.pop_front();
+      lock.unlock();
+      const bool finished = own(*loop);
+      lock.lock();
+      if (finished && ++finished_ == loops_.size()) done_.notify_all();
+    }
+  }
+
+  // Runs `loop` until it runs out of work (true) or is taken over during a handler (false).
+  static bool own(EventLoop& loop) {
+    for (;;) {
+      const std::size_t ran = loop.io.run_one();
+      if (after_takeover) {
+        // The handler has returned and this thread is off the connection's stack: the new
+        // owner may write the answer now.
+        asio::post(loop.io, std::move(after_takeover));
+        after_takeover = nullptr;
+        return false;
+      }
+      if (ran == 0) return true;
+    }
+  }
+
+  void supervise() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      tick_.wait_for(lock, kTick);
+      const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+      const auto after = std::chrono::duration_cast<std::chrono::nanoseconds>(kTakeOverAfter).count();
+      for (const auto& loop : loops_) {
+        std::int64_t since = loop->handler_since.load();
+        if (since <= 0 || now - since < after) continue;
+        // Fails when the handler has just returned (or another one started): nothing to do.
+        if (!loop->handler_since.compare_exchange_strong(since, EventLoop::kTakenOver)) continue;
+        ownerless_.push_back(loop.get());
+        if (idle_ == 0 && started_ < cap_) {
+          start_thread();
+        } else {
+          wake_.notify_one();
+        }
+      }
+    }
+  }
+
+  const std::vector<std::unique_ptr<EventLoop>>& loops_;
+  const std::size_t cap_;
+  std::mutex mutex_;
+  std::condition_variable wake_;  // a loop needs an owner, or stopping
+  std::condition_variable tick_;  // the supervisor's sleep, cut short when stopping
+  std::condition_variable done_;  // every loop finished
+  std::deque<EventLoop*> ownerless_;
+  std::size_t idle_ = 0;
+  std::size_t started_ = 0;
+  std::size_t finished_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
 }  // namespace
+
+thread_local std::function<void()> after_takeover;
 
 struct Server::Impl {
   Impl(ServerOptions o, WebhookMetrics& m)
@@ -220,8 +334,6 @@ void Server::run() {
   // sees the other, so a stop() racing with run() is never lost.
   d.run_started = true;
   if (d.core.stopping || !d.acceptor) return;
-  WorkerPool workers(server_threads(d.options.threads));
-  d.core.workers = &workers;
   for (auto& loop : d.loops) {
     auto guard = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(loop->io.get_executor());
     auto timer = std::make_shared<asio::steady_timer>(loop->io);
@@ -230,12 +342,10 @@ void Server::run() {
   asio::post(d.loops[0]->io, [&d] {
     if (d.acceptor->is_open()) d.accept();
   });
-  std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < d.loops.size(); ++i) threads.emplace_back([&d, i] { d.loops[i]->io.run(); });
-  d.loops[0]->io.run();
-  for (auto& t : threads) t.join();
-  d.core.workers = nullptr;
-  // The worker pool joins here; every job has posted its answer by now.
+  // One thread per handler that may run at once (each finds a Lua state: the pool has
+  // server_threads of them), and always one more than the loops, for a take-over.
+  LoopThreads threads(d.loops, std::max(server_threads(d.options.threads), d.loops.size() + 1));
+  threads.run();
 }
 
 void Server::begin_drain() { impl_->core.draining = true; }

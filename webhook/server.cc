@@ -7,7 +7,7 @@
 namespace cell0::webhook {
 
 std::size_t server_threads(std::size_t configured) {
-  // Handlers run on the workers; a handler waits for a Lua state from a pool of the same size.
+  // Handlers that may block an event loop at once; the Lua state pool has the same size.
   return configured > 0 ? configured : std::max<std::size_t>(16, 4 * std::thread::hardware_concurrency());
 }
 

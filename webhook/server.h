@@ -7,10 +7,13 @@
 // the non-blocking socket (no asio::ssl::stream: its four 17 KiB buffers per connection would
 // make 1,000 idle connections cost 70 MiB).
 //
-// Threads: one event loop per core (ServerOptions::event_loops) does all the socket work of the
-// connections it was given (TLS, parsing, writing) and answers /healthz, /readyz and /metrics
-// itself; the JSON endpoints run on a bounded pool of worker threads (ServerOptions::threads),
-// so a script using its whole Lua budget holds one worker, never a loop or another connection.
+// Threads: one event loop per core (ServerOptions::event_loops) does all the work of the
+// connections it was given (TLS, parsing, the handler, writing), run by one thread at a time.
+// A JSON handler runs inline on that thread: no hand-off to another thread and back, no context
+// switch per request. When a handler is still running after a couple of milliseconds (a script
+// may use its whole Lua budget), another thread takes the loop over and serves its other
+// connections; the slow handler's thread answers through the loop, then waits to be given a loop
+// again. At most ServerOptions::threads handlers block loops that way at once.
 // An idle keep-alive connection costs an SSL object with its buffers released and no thread.
 //
 // Deadlines per connection, checked by a sweep on each loop: TLS handshake + the first request's
@@ -46,7 +49,7 @@ struct ServerOptions {
   std::filesystem::path cert_file;
   std::filesystem::path key_file;
   std::filesystem::path client_ca_file;  // set: clients must present a certificate it signed
-  std::size_t threads = 0;               // handler workers; 0: 4 x hardware concurrency, at least 16
+  std::size_t threads = 0;               // slow handlers at once; 0: 4 x hardware concurrency, at least 16
   std::size_t event_loops = 0;           // socket threads; 0: one per core
   // Limits against slow, idle or hostile clients; serve_settings.h says why each default.
   std::chrono::milliseconds read_timeout{10000};   // no byte while headers or body arrive
