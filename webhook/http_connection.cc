@@ -296,10 +296,11 @@ void HttpConnection::on_request() {
   // Inline, on the loop's thread; the stamp lets the supervisor give the loop to another thread
   // when the handler runs long (http_server.cc).
   const auto now = Clock::now().time_since_epoch();
-  loop_.handler_since.store(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+  LoopOwner& owner = *current_owner;
+  owner.handler_since.store(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
   HttpAnswer answer =
       core_.routes.handle_json(r.path, *r.endpoint, std::string(req[http::field::content_type]), req.body(), remote_);
-  if (loop_.handler_since.exchange(0) != EventLoop::kTakenOver) {
+  if (owner.handler_since.exchange(0) != LoopOwner::kTakenOver) {
     return respond(answer.status, answer.content_type, std::move(answer.body), false);
   }
   // Another thread runs the loop now; from here on this thread must not touch the connection

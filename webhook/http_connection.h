@@ -40,13 +40,21 @@ struct EventLoop {
   // A second thread runs it while the first finishes a slow handler: not the one-thread hint.
   boost::asio::io_context io{2};
   std::unordered_set<std::shared_ptr<HttpConnection>> connections;
-  // Steady-clock nanoseconds since the owner entered a JSON handler; 0: it is in none;
-  // kTakenOver: the loop was given to another thread meanwhile (the handler's thread gives its
-  // answer to the new owner through after_takeover and stops running the loop).
-  static constexpr std::int64_t kTakenOver = -1;
-  std::atomic<std::int64_t> handler_since{0};
 };
 
+// A thread that runs event loops, as the supervisor in http_server.cc sees it.
+struct LoopOwner {
+  // Steady-clock nanoseconds since this thread entered a JSON handler; 0: it is in none;
+  // kTakenOver: its loop was given to another thread meanwhile (the thread then gives its answer
+  // to the new owner through after_takeover and stops running the loop). Per thread, not per
+  // loop: the new owner stamps its own handlers while the old one is still in its handler.
+  static constexpr std::int64_t kTakenOver = -1;
+  std::atomic<std::int64_t> handler_since{0};
+  EventLoop* loop = nullptr;  // the loop it runs; set and read under the supervisor's mutex
+};
+
+// The LoopOwner of this thread (set while it runs a loop).
+extern thread_local LoopOwner* current_owner;
 // Set by a handler's thread whose loop was taken over: the answer, which the thread posts to the
 // loop once it has left the connection's call stack (http_server.cc).
 extern thread_local std::function<void()> after_takeover;

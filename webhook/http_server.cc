@@ -92,21 +92,26 @@ class LoopThreads {
  private:
   void start_thread() {  // with mutex_ held
     ++started_;
-    threads_.emplace_back([this] { serve(); });
+    ++starting_;
+    LoopOwner* owner = &owners_.emplace_back();
+    threads_.emplace_back([this, owner] { serve(*owner); });
   }
 
-  void serve() {
+  void serve(LoopOwner& owner) {
+    current_owner = &owner;
     std::unique_lock lock(mutex_);
+    --starting_;
     for (;;) {
       ++idle_;
       wake_.wait(lock, [this] { return stopping_ || !ownerless_.empty(); });
       --idle_;
       if (ownerless_.empty()) return;
-      EventLoop* loop = ownerless_.front();
+      owner.loop = ownerless_.front();
       ownerless_.pop_front();
       lock.unlock();
-      const bool finished = own(*loop);
+      const bool finished = own(*owner.loop);
       lock.lock();
+      owner.loop = nullptr;
       if (finished && ++finished_ == loops_.size()) done_.notify_all();
     }
   }
@@ -132,18 +137,16 @@ class LoopThreads {
       tick_.wait_for(lock, kTick);
       const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
       const auto after = std::chrono::duration_cast<std::chrono::nanoseconds>(kTakeOverAfter).count();
-      for (const auto& loop : loops_) {
-        std::int64_t since = loop->handler_since.load();
-        if (since <= 0 || now - since < after) continue;
+      for (LoopOwner& owner : owners_) {
+        std::int64_t since = owner.handler_since.load();
+        if (owner.loop == nullptr || since <= 0 || now - since < after) continue;
         // Fails when the handler has just returned (or another one started): nothing to do.
-        if (!loop->handler_since.compare_exchange_strong(since, EventLoop::kTakenOver)) continue;
-        ownerless_.push_back(loop.get());
-        if (idle_ == 0 && started_ < cap_) {
-          start_thread();
-        } else {
-          wake_.notify_one();
-        }
+        if (!owner.handler_since.compare_exchange_strong(since, LoopOwner::kTakenOver)) continue;
+        ownerless_.push_back(owner.loop);
       }
+      // After the scan: starting a thread adds to owners_.
+      while (idle_ + starting_ < ownerless_.size() && started_ < cap_) start_thread();
+      if (!ownerless_.empty()) wake_.notify_all();
     }
   }
 
@@ -156,13 +159,16 @@ class LoopThreads {
   std::deque<EventLoop*> ownerless_;
   std::size_t idle_ = 0;
   std::size_t started_ = 0;
+  std::size_t starting_ = 0;  // started, not waiting yet
   std::size_t finished_ = 0;
   bool stopping_ = false;
+  std::deque<LoopOwner> owners_;  // one per thread; a deque keeps their addresses
   std::vector<std::thread> threads_;
 };
 
 }  // namespace
 
+thread_local LoopOwner* current_owner = nullptr;
 thread_local std::function<void()> after_takeover;
 
 struct Server::Impl {

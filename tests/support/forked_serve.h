@@ -74,7 +74,7 @@ class ForkedServe {
 };
 
 // A ForkedServe logging errors only (no line per request); this process keeps its level.
-inline std::unique_ptr<ForkedServe> quiet_serve(const webhook::ServeConfig& config) {
+inline std::unique_ptr<ForkedServe> quiet_serve(const cli::ServeConfig& config) {
   const auto level = spdlog::get_level();
   spdlog::set_level(spdlog::level::err);  // the child inherits it
   auto serve = std::make_unique<ForkedServe>(config);

@@ -87,10 +87,10 @@ TEST_CASE("1,000 idle keep-alive TLS connections: RSS under 64 MiB, others still
 
   cell0::testing::TempDir tmp;
   const int port = cell0::testing::free_port();
-  cell0::webhook::ServeSettings settings;  // the defaults, but for where to listen and keep state
+  cell0::cli::ServeSettings settings;  // the defaults, but for where to listen and keep state
   settings.listen = "127.0.0.1:" + std::to_string(port);
   settings.state_dir = (tmp.path() / "state").string();
-  auto config = cell0::webhook::resolve_settings(settings);
+  auto config = cell0::cli::resolve_settings(settings);
   REQUIRE(config.ok());
   auto serve_ptr = cell0::testing::quiet_serve(*config);
   auto& serve = *serve_ptr;

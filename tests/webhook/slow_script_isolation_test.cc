@@ -122,12 +122,12 @@ TEST_CASE("a 900 ms script on one connection does not delay 16 others", "[isolat
   fs::create_directories(rules);
   std::ofstream(rules / "spin.yaml") << kRules;
   const int port = cell0::testing::free_port();
-  cell0::webhook::ServeSettings settings;
+  cell0::cli::ServeSettings settings;
   settings.listen = "127.0.0.1:" + std::to_string(port);
   settings.state_dir = (tmp.path() / "state").string();
   settings.customizations = {rules.string()};
   settings.lua_timeout = "3s";  // the calibrated spin may run long on a loaded machine: no deadline hit
-  auto config = cell0::webhook::resolve_settings(settings);
+  auto config = cell0::cli::resolve_settings(settings);
   REQUIRE(config.ok());
   auto serve_ptr = cell0::testing::quiet_serve(*config);
   auto& serve = *serve_ptr;
