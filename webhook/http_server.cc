@@ -348,9 +348,9 @@ void Server::run() {
   asio::post(d.loops[0]->io, [&d] {
     if (d.acceptor->is_open()) d.accept();
   });
-  // One thread per handler that may run at once (each finds a Lua state: the pool has
-  // server_threads of them), and always one more than the loops, for a take-over.
-  LoopThreads threads(d.loops, std::max(server_threads(d.options.threads), d.loops.size() + 1));
+  // server_threads handlers at once (one Lua state each) while every loop still has an owner:
+  // with fewer, slow handlers would leave a loop without a thread (or queue behind each other).
+  LoopThreads threads(d.loops, server_threads(d.options.threads) + d.loops.size());
   threads.run();
 }
 

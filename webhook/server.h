@@ -13,7 +13,7 @@
 // switch per request. When a handler is still running after a couple of milliseconds (a script
 // may use its whole Lua budget), another thread takes the loop over and serves its other
 // connections; the slow handler's thread answers through the loop, then waits to be given a loop
-// again. At most ServerOptions::threads handlers block loops that way at once.
+// again. At most ServerOptions::threads threads beyond one per loop, and as many Lua states.
 // An idle keep-alive connection costs an SSL object with its buffers released and no thread.
 //
 // Deadlines per connection, checked by a sweep on each loop: TLS handshake + the first request's
