@@ -573,7 +573,7 @@ def write(out, m, load_before, load_after, times, bigo, cold, warm, warm_cpu, rs
     add("(`bench/requests/mutate-pp.json`, answered with a JSONPatch), and a bare `GET /healthz` (the server")
     add("layer alone). nginx answers each with serve's answer as a static body (`return 200`), same")
     add(f"certificate, {os.cpu_count()} worker processes, `keepalive_requests 1000000`. serve runs with its")
-    add(f"defaults ({serve_threads} threads in the process: event loops, handler workers, reloaders). Both")
+    add(f"defaults ({serve_threads} threads in the process: the event loops' owners, threads that took a loop over from a slow handler, the supervisor, reloaders). Both")
     add("run at once; each wrk run against serve is followed by the same run against nginx, so both see the")
     add("same load from other work on the machine (see the load averages above).")
     add("")
@@ -645,7 +645,7 @@ def write(out, m, load_before, load_after, times, bigo, cold, warm, warm_cpu, rs
         ("bare GET /healthz ≥ 0.8× nginx", f"{low_healthz:.2f}× (lowest over {CONNECTIONS})", low_healthz >= 0.8,
          "see the CPU and context switches per request above"),
         ("p99 at 16 connections ≤ 1.5× nginx's p99", f"{p99_ratio:.2f}× (highest over the cases)", p99_ratio <= 1.5,
-         "handlers run on worker threads: a hand-off to a worker and back per request"),
+         "CPU per request (JSON handling around the engine call) and preemption on the shared cores"),
         (f"ready ≤ 100 ms with {CUSTOMIZATIONS} customizations",
          f"{ready:.1f} ms (median; {statistics.median(warm_cpu) * 1000:.1f} ms of CPU)", ready <= 100,
          "loading and compiling the customizations (YAML parsing dominates; see Profile); when the CPU "
