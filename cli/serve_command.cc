@@ -50,7 +50,7 @@ interp::EngineOptions engine_options(const ServeConfig& config) {
   interp::EngineOptions options;
   options.deadline = config.lua_timeout;
   options.memory_limit = config.lua_memory;
-  options.pool_size = webhook::server_threads(config.threads);  // one Lua state per worker: no request waits
+  options.pool_size = webhook::server_threads(config.threads);  // one Lua state per handler thread: no request waits
   return options;
 }
 
@@ -318,9 +318,25 @@ int run_serve(const ServeConfig& config) {
              {"endpoints", {"/interpreter", "/mutate", "/validate", "/healthz", "/readyz", "/metrics"}}});
 
   const int sig = wait_for_stop(stop_signals, finished);
-  const auto deadline = Clock::now() + config.shutdown_grace;
   common::log_event(spdlog::level::info, "shutting down",
-            {{"signal", sig == 0 ? "none" : strsignal(sig)}, {"graceMs", config.shutdown_grace.count()}});
+            {{"signal", sig == 0 ? "none" : strsignal(sig)},
+             {"delayMs", config.shutdown_delay.count()},
+             {"graceMs", config.shutdown_grace.count()}});
+  // Kubernetes removes the pod from the endpoints while it already runs SIGTERM, and apiservers
+  // keep reusing their connections until that has propagated: go on answering (503 on /readyz,
+  // Connection: close on every answer) for the delay; a second signal cuts it short.
+  server.begin_drain();
+  if (sig != 0 && config.shutdown_delay.count() > 0) {
+    const auto delay_end = Clock::now() + config.shutdown_delay;
+    while (!finished && Clock::now() < delay_end) {
+      const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(delay_end - Clock::now());
+      const auto step = std::min<std::chrono::nanoseconds>(left, std::chrono::milliseconds(200));
+      const timespec wait{0, static_cast<long>(std::max<std::chrono::nanoseconds::rep>(step.count(), 0))};
+      siginfo_t info{};
+      if (sigtimedwait(&stop_signals, &info, &wait) > 0) break;
+    }
+  }
+  const auto deadline = Clock::now() + config.shutdown_grace;
   server.stop();
   policy_listener = nullptr;
   if (placements) placements->stop();  // issue 16: before the inventory it reads
@@ -358,13 +374,15 @@ void add_serve_command(CLI::App& app) {
                   "default: the bundled interpreters/customizations)");
   cmd->add_option("--policy", s.policy, "Admission policy file (YAML, kind WebhookPolicy; reloaded on change; default: the built-in policy)");
   cmd->add_option("--config", s.config, "The same settings as YAML; flags override it");
-  cmd->add_option("--threads", s.threads, "Worker threads (0: 4 x hardware concurrency, at least 16)")->capture_default_str();
-  cmd->add_option("--read-timeout", s.read_timeout, "Limit of one socket read")->capture_default_str();
-  cmd->add_option("--write-timeout", s.write_timeout, "Limit of one socket write")->capture_default_str();
+  cmd->add_option("--threads", s.threads, "Requests handled at once, one Lua state each (0: 4 x hardware concurrency, at least 16)")
+      ->capture_default_str();
+  cmd->add_option("--read-timeout", s.read_timeout, "Close a connection sending no byte this long mid-request")
+      ->capture_default_str();
+  cmd->add_option("--write-timeout", s.write_timeout, "Writing one answer must end within this")->capture_default_str();
   cmd->add_option("--header-timeout", s.header_timeout,
                   "TLS handshake and request headers must be complete within this")->capture_default_str();
   cmd->add_option("--body-timeout", s.body_timeout, "The whole request body must arrive within this")->capture_default_str();
-  cmd->add_option("--idle-timeout", s.idle_timeout, "Close keep-alive connections idle this long (whole seconds)")
+  cmd->add_option("--idle-timeout", s.idle_timeout, "Close keep-alive connections idle this long")
       ->capture_default_str();
   cmd->add_option("--max-header-bytes", s.max_header_bytes, "Bytes a request may send before its headers end")
       ->capture_default_str();
@@ -372,8 +390,11 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-admission-bytes", s.max_admission_bytes, "Largest /mutate and /validate body (413 above)")
       ->capture_default_str();
   cmd->add_option("--max-connections", s.max_connections,
-                  "Connections served plus waiting; more are closed at once (0: no cap)")->capture_default_str();
-  cmd->add_option("--shutdown-grace", s.shutdown_grace, "Time to finish requests after SIGTERM")->capture_default_str();
+                  "Open connections, idle ones included; more are closed at once (0: no cap)")->capture_default_str();
+  cmd->add_option("--shutdown-delay", s.shutdown_delay,
+                  "After SIGTERM: keep serving this long with /readyz 503 and Connection: close")->capture_default_str();
+  cmd->add_option("--shutdown-grace", s.shutdown_grace, "After the delay: time to finish requests in flight")
+      ->capture_default_str();
   cmd->add_option("--lua-timeout", s.lua_timeout, "Deadline of one Lua rule run")->capture_default_str();
   cmd->add_option("--lua-memory", s.lua_memory, "Memory limit of one Lua state")->capture_default_str();
   cmd->add_option("--log-level", s.log_level, "trace, debug, info, warn or error")->capture_default_str();

@@ -126,6 +126,7 @@ interp::Result<bool> apply_config_file(const fs::path& file, ServeSettings& s, c
       {"customizations", list(s.customizations)},
       {"policy", text(s.policy)},
       {"threads", [&s](const YAML::Node& n, const std::string&) { s.threads = n.as<std::size_t>(); }},
+      {"shutdowndelay", text(s.shutdown_delay)},
       {"shutdowngrace", text(s.shutdown_grace)},
       {"luatimeout", text(s.lua_timeout)},
       {"luamemory", text(s.lua_memory)},
@@ -218,6 +219,9 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
   auto grace = parse_duration(s.shutdown_grace);
   if (!grace) return config_error("--shutdown-grace: " + grace.error().message);
   c.shutdown_grace = *grace;
+  auto delay = parse_duration(s.shutdown_delay);
+  if (!delay) return config_error("--shutdown-delay: " + delay.error().message);
+  c.shutdown_delay = *delay;
   auto timeout = parse_duration(s.lua_timeout);
   if (!timeout || timeout->count() <= 0) {
     return config_error("--lua-timeout: " + (timeout ? std::string("must be positive") : timeout.error().message));

@@ -5,7 +5,9 @@
 // $HOME/.local/state/cell0-webhook, else ./.cell0-state; generated certificates cover localhost,
 // 127.0.0.1 and every --tls-san; --customizations: the bundled interpreters/customizations
 // (<exe dir>/../interpreters/customizations, <exe dir>/../share/cell0-webhook/customizations,
-// then the source tree the binary was built from); --shutdown-grace 10s; --lua-timeout 1s;
+// then the source tree the binary was built from); --shutdown-delay 5s (after SIGTERM /readyz
+// is 503 and answers carry Connection: close while the endpoint removal propagates; the server
+// still accepts); --shutdown-grace 10s (then, for requests in flight); --lua-timeout 1s;
 // --lua-memory 64Mi; --threads 0 (4 x hardware concurrency, at least 16); --log-level info.
 //
 // Limits on clients (README "Limits"; the webhook sits on the apiserver's write path with
@@ -16,18 +18,17 @@
 //     within this of a worker picking the connection up, a later request's headers within this
 //     of its first byte (slowloris: bytes trickled within --read-timeout).
 //   --body-timeout 30s: the whole request body (the apiserver gives a webhook call 30s at most).
-//   --idle-timeout 5s: a keep-alive connection idle between requests is closed (the apiserver
-//     reconnects). Whole seconds, rounded up. Writing a response plus the idle wait are also
-//     capped at --idle-timeout + --header-timeout.
-//   --max-header-bytes 64Ki: TLS bytes a request may send before its headers are complete
-//     (httplib alone bounds single lines to 8 KiB but neither their number nor a line before
-//     its end). At least 32Ki: one TLS record may carry the start of the body too.
+//   --idle-timeout 120s: a keep-alive connection idle between requests is closed. Longer than
+//     the 90 s Go clients (kube-apiserver, Karmada) keep theirs, so the client always closes
+//     first: Go does not replay a POST written onto a connection the server is closing. An
+//     idle connection costs a few KiB and no thread. --write-timeout bounds writing one answer.
+//   --max-header-bytes 64Ki: bytes a request may send before its headers are complete (431
+//     above); single lines are bounded to 8 KiB (a longer URI is 414, a longer header 400).
 //   --max-request-bytes 3Mi: /interpreter body (the apiserver's own request limit is 3 MiB);
 //     --max-admission-bytes 8Mi: /mutate and /validate bodies (an AdmissionReview carries the
 //     object and its old version). Larger bodies get 413 with a JSON error.
-//   --max-connections 1000: connections being served plus waiting for a worker; more are
-//     closed at once (keep it below the open-files limit). 0: no cap. When every worker is busy
-//     and connections wait, idle keep-alive connections are closed first, oldest first.
+//   --max-connections 4096: open connections, idle ones included; more are closed right after
+//     the accept. serve raises its open-files soft limit to the hard one. 0: no cap.
 //
 // Config file keys are the flag names without dashes, in any case: `listen`, `tls-cert` or
 // `tlsCert`, `customizations` (a list), ... Unknown keys are errors.
@@ -58,6 +59,7 @@ struct ServeSettings {
   std::string policy;
   std::string config;
   std::size_t threads = 0;
+  std::string shutdown_delay = "5s";
   std::string shutdown_grace = "10s";
   std::string lua_timeout = "1s";
   std::string lua_memory = "64Mi";
@@ -65,11 +67,11 @@ struct ServeSettings {
   std::string write_timeout = "10s";
   std::string header_timeout = "10s";
   std::string body_timeout = "30s";
-  std::string idle_timeout = "5s";
+  std::string idle_timeout = "120s";
   std::string max_header_bytes = "64Ki";
   std::string max_request_bytes = "3Mi";
   std::string max_admission_bytes = "8Mi";
-  std::size_t max_connections = 1000;
+  std::size_t max_connections = 4096;
   std::string log_level = "info";
   bool check_config = false;
   std::string kubeconfig;  // the pure-control taint reconciler runs when this or in_cluster is set
@@ -91,6 +93,7 @@ struct ServeConfig {
   std::vector<std::filesystem::path> customizations;
   std::filesystem::path policy;
   std::size_t threads = 0;
+  std::chrono::milliseconds shutdown_delay{5000};
   std::chrono::milliseconds shutdown_grace{10000};
   std::chrono::milliseconds lua_timeout{1000};
   std::size_t lua_memory = 64u << 20;
@@ -98,11 +101,11 @@ struct ServeConfig {
   std::chrono::milliseconds write_timeout{10000};
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
-  std::chrono::milliseconds idle_timeout{5000};
+  std::chrono::milliseconds idle_timeout{120000};
   std::size_t max_header_bytes = 64u << 10;
   std::size_t max_request_bytes = 3u << 20;
   std::size_t max_admission_bytes = 8u << 20;
-  std::size_t max_connections = 1000;
+  std::size_t max_connections = 4096;
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::filesystem::path kubeconfig;
   std::string kube_context;

@@ -1,7 +1,5 @@
 #include "webhook/webhook_metrics.h"
 
-#include "webhook/connection_guard.h"
-
 namespace cell0::webhook {
 
 WebhookMetrics::WebhookMetrics(common::MetricsRegistry& r)
@@ -13,12 +11,12 @@ WebhookMetrics::WebhookMetrics(common::MetricsRegistry& r)
                           {"endpoint", "operation", "kind", "result"})),
       in_flight(r.gauge("cell0_webhook_requests_in_flight", "Requests being handled right now.")),
       connections_closed(r.counter("cell0_webhook_connections_closed_total",
-                                   "Connections the server closed to protect its workers, by reason: "
-                                   "header_timeout, header_too_large, body_timeout, idle_timeout, shed_idle, "
-                                   "max_connections.",
+                                   "Connections closed, by reason: client_closed, connection_close, shutdown, "
+                                   "tls_error, bad_request, header_timeout, header_too_large, body_timeout, "
+                                   "write_timeout, idle_timeout, max_connections (connection_stats.h).",
                                    {"reason"})),
       connections_open(r.gauge("cell0_webhook_connections_open",
-                               "Accepted connections being served or waiting for a worker.")),
+                               "Accepted connections not closed yet.")),
       reloads(r.counter("cell0_customizations_reloads_total", "Loads of the customization files, good or bad.")),
       reload_failures(r.counter("cell0_customizations_reload_failures_total",
                                 "Loads of the customization files that failed; the last good set stays active.")),
@@ -32,15 +30,5 @@ WebhookMetrics::WebhookMetrics(common::MetricsRegistry& r)
       lua_states_replaced(r.counter("cell0_lua_states_replaced_total", "Lua states discarded and rebuilt after a failure.")),
       lua_pool_in_use(r.gauge("cell0_lua_pool_in_use", "Pooled Lua states lent out right now.")),
       lua_pool_size(r.gauge("cell0_lua_pool_size", "Lua states in the pool.")) {}
-
-void collect_guard_stats(WebhookMetrics& metrics, std::shared_ptr<const GuardCounters> counters) {
-  metrics.registry.add_collector([&closed = metrics.connections_closed, &open = metrics.connections_open,
-                                  counters = std::move(counters)] {
-    for (std::size_t i = 0; i < kGuardReasons; ++i) {
-      closed.set_total({guard_reason_name(static_cast<GuardReason>(i))}, static_cast<double>(counters->closed[i]));
-    }
-    open.set(static_cast<double>(counters->open.load()));
-  });
-}
 
 }  // namespace cell0::webhook

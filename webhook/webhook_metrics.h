@@ -11,8 +11,6 @@ class Engine;
 
 namespace cell0::webhook {
 
-struct GuardCounters;
-
 struct WebhookMetrics {
   explicit WebhookMetrics(common::MetricsRegistry& registry);
 
@@ -21,7 +19,7 @@ struct WebhookMetrics {
   common::Counter& requests;
   common::Histogram& latency;
   common::Gauge& in_flight;
-  common::Counter& connections_closed;  // reason: header_timeout | body_timeout | ... (connection_guard.h)
+  common::Counter& connections_closed;  // reason: header_timeout | body_timeout | ... (connection_stats.h)
   common::Gauge& connections_open;
   common::Counter& reloads;
   common::Counter& reload_failures;
@@ -38,7 +36,5 @@ struct WebhookMetrics {
 
 // Copies Engine::stats() into the lua_* families on every scrape.
 void collect_engine_stats(WebhookMetrics& metrics, const interp::Engine& engine);
-// Copies the connection guard's counters into connections_* on every scrape.
-void collect_guard_stats(WebhookMetrics& metrics, std::shared_ptr<const GuardCounters> counters);
 
 }  // namespace cell0::webhook

@@ -80,6 +80,7 @@ TEST_CASE("resolve_settings checks and types the settings", "[settings]") {
   CHECK(c->port == 8443);
   CHECK(c->sans == std::vector<std::string>{"localhost", "127.0.0.1", "webhook.example"});
   CHECK(c->shutdown_grace == 10s);
+  CHECK(c->shutdown_delay == 5s);
   CHECK(c->lua_timeout == 1s);
   CHECK(c->lua_memory == 64u << 20);
   CHECK(c->state_dir == tmp.path() / "state");
@@ -100,6 +101,7 @@ TEST_CASE("resolve_settings checks and types the settings", "[settings]") {
   CHECK(broken([](ServeSettings& b) { b.lua_memory = "10"; }).find("--lua-memory") != std::string::npos);
   CHECK(broken([](ServeSettings& b) { b.log_level = "loud"; }).find("--log-level") != std::string::npos);
   CHECK(broken([](ServeSettings& b) { b.shutdown_grace = "soon"; }).find("--shutdown-grace") != std::string::npos);
+  CHECK(broken([](ServeSettings& b) { b.shutdown_delay = "later"; }).find("--shutdown-delay") != std::string::npos);
 }
 
 TEST_CASE("the default state dir follows XDG_STATE_HOME", "[settings]") {
@@ -126,11 +128,11 @@ TEST_CASE("client limits: defaults, flags, config keys and bad values", "[settin
   CHECK(c->write_timeout == 10s);
   CHECK(c->header_timeout == 10s);
   CHECK(c->body_timeout == 30s);
-  CHECK(c->idle_timeout == 5s);
+  CHECK(c->idle_timeout == 120s);  // longer than the 90 s of Go's transport
   CHECK(c->max_header_bytes == 64u << 10);
   CHECK(c->max_request_bytes == 3u << 20);
   CHECK(c->max_admission_bytes == 8u << 20);
-  CHECK(c->max_connections == 1000);
+  CHECK(c->max_connections == 4096);
 
   const auto file = tmp.path() / "serve.yaml";
   std::ofstream(file) << "readTimeout: 2s\n"

@@ -10,9 +10,14 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "cli/serve_command.h"
 #include "cli/serve_settings.h"
@@ -67,5 +72,24 @@ class ForkedServe {
   pid_t pid_;
   bool reaped_ = false;
 };
+
+// A ForkedServe logging errors only (no line per request); this process keeps its level.
+inline std::unique_ptr<ForkedServe> quiet_serve(const cli::ServeConfig& config) {
+  const auto level = spdlog::get_level();
+  spdlog::set_level(spdlog::level::err);  // the child inherits it
+  auto serve = std::make_unique<ForkedServe>(config);
+  spdlog::set_level(level);
+  return serve;
+}
+
+// VmRSS of a process in KiB, or -1.
+inline long rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
 
 }  // namespace cell0::testing

@@ -1,10 +1,12 @@
-// Graceful shutdown under load: a forked `serve` gets SIGTERM while keep-alive clients keep
-// sending requests, some of them slow (a script that busy-loops for a while, well under the Lua
-// timeout). Every request that reached the server gets a complete 200 answer; a request made
-// after the listener closed fails before it is sent (connect refused, or, on a keep-alive
-// connection the server closed at that very moment, a failed write), never mid-response; the
-// process exits 0 within the shutdown grace. /readyz is not observably 503 during the drain:
-// the listener closes at once, so a new probe connection is refused instead.
+// Graceful shutdown under load, as Kubernetes needs it: a forked `serve` gets SIGTERM while
+// keep-alive clients keep sending requests, some of them slow (a script that busy-loops for a
+// while, well under the Lua timeout). For --shutdown-delay the server goes on accepting and
+// answering, /readyz (a new connection per probe, as the kubelet does) is 503 at once, and every
+// answer carries Connection: close; then the listener closes and the requests in flight finish
+// within --shutdown-grace. Every request that reached the server gets a complete 200 answer; a
+// request made after the listener closed fails before it is sent (connect refused, or, on a
+// keep-alive connection the server closed at that very moment, a failed write), never
+// mid-response; the process exits 0.
 #include "tests/support/forked_serve.h"
 
 #include <netinet/in.h>
@@ -95,6 +97,7 @@ struct Attempt {
   Clock::time_point start;
   Clock::time_point end;
   Outcome outcome = Outcome::Lost;
+  bool connection_close = false;  // the answer said Connection: close
   std::string detail;
 };
 
@@ -110,7 +113,8 @@ std::unique_ptr<httplib::SSLClient> client(int port, const fs::path& ca) {
 
 }  // namespace
 
-TEST_CASE("SIGTERM under keep-alive load: every request sent is answered, later ones fail to connect, exit 0",
+TEST_CASE("SIGTERM under keep-alive load: /readyz 503 and Connection: close for the delay, every request sent "
+          "is answered, later ones fail to connect, exit 0",
           "[shutdown][https][serve]") {
   // A client writing to a connection the server closed gets EPIPE, not a fatal signal.
   std::signal(SIGPIPE, SIG_IGN);
@@ -125,6 +129,7 @@ TEST_CASE("SIGTERM under keep-alive load: every request sent is answered, later 
   settings.customizations = {rules.string()};
   settings.threads = kClients + 2;  // the clients, the readiness probe and one spare
   settings.lua_timeout = "5s";
+  settings.shutdown_delay = "1500ms";
   settings.shutdown_grace = "10s";
   auto config = cell0::cli::resolve_settings(settings);
   REQUIRE(config.ok());
@@ -173,6 +178,7 @@ TEST_CASE("SIGTERM under keep-alive load: every request sent is answered, later 
           const bool good = res->status == 200 && body.is_object() && body["response"]["uid"] == a.uid &&
                             body["response"]["successful"] == true && body["response"]["healthy"] == true;
           a.outcome = good ? Outcome::Answered : Outcome::Lost;
+          a.connection_close = res->get_header_value("Connection") == "close";
           a.detail = "HTTP " + std::to_string(res->status) + " " + res->body.substr(0, 300);
         } else {
           // Connection: the TCP connect was refused; SSLConnection: the handshake failed; Write:
@@ -194,13 +200,18 @@ TEST_CASE("SIGTERM under keep-alive load: every request sent is answered, later 
       }
     });
   }
-  // Readiness as a kubelet would probe it: a new connection per probe.
+  // Readiness as a kubelet would probe it: a new connection per probe. Probes sent from 100 ms
+  // after SIGTERM (the signal is taken at once: serve waits for it in sigtimedwait) count.
   std::atomic<int> ready_during_drain{0}, not_ready_during_drain{0};
   std::atomic<bool> terminating{false};
+  std::atomic<Clock::rep> term_at_ticks{0};
   std::thread prober([&] {
     while (!stop) {
+      const auto start = Clock::now();
       auto res = client(port, ca)->Get("/readyz");
-      if (terminating && res) ++(res->status == 200 ? ready_during_drain : not_ready_during_drain);
+      const bool counts = terminating && start.time_since_epoch().count() > term_at_ticks +
+                                                     std::chrono::duration_cast<Clock::duration>(milliseconds(100)).count();
+      if (counts && res) ++(res->status == 200 ? ready_during_drain : not_ready_during_drain);
       if (terminating && !res) break;
       std::this_thread::sleep_for(milliseconds(10));
     }
@@ -211,6 +222,7 @@ TEST_CASE("SIGTERM under keep-alive load: every request sent is answered, later 
   for (int i = 0; i < 500 && slow_in_flight < 2; ++i) std::this_thread::sleep_for(milliseconds(2));
   const int slow_at_term = slow_in_flight;
   const auto term_at = Clock::now();
+  term_at_ticks = term_at.time_since_epoch().count();
   terminating = true;
   const auto status = serve.terminate(std::chrono::seconds(20));
   const auto exited_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - term_at).count();
@@ -222,9 +234,12 @@ TEST_CASE("SIGTERM under keep-alive load: every request sent is answered, later 
   REQUIRE(status.has_value());
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 0);
-  CHECK(exited_ms < config->shutdown_grace.count());
+  const auto delay_ms = config->shutdown_delay.count();
+  CHECK(exited_ms >= delay_ms);  // it kept serving for the delay
+  CHECK(exited_ms < delay_ms + config->shutdown_grace.count());
 
   int answered = 0, answered_after_term = 0, slow_answered_across_term = 0, refused = 0, unwritten = 0;
+  int answered_in_delay = 0, closed_in_delay = 0;
   for (const Attempt& a : attempts) {
     INFO(a.uid << (a.slow ? " (slow)" : "") << ": " << a.detail << ", started "
                 << std::chrono::duration_cast<milliseconds>(a.start - term_at).count() << " ms after SIGTERM");
@@ -233,10 +248,18 @@ TEST_CASE("SIGTERM under keep-alive load: every request sent is answered, later 
         ++answered;
         if (a.end > term_at) ++answered_after_term;
         if (a.slow && a.start < term_at && a.end > term_at) ++slow_answered_across_term;
+        if (a.start > term_at + milliseconds(100) && a.end < term_at + milliseconds(delay_ms)) {
+          ++answered_in_delay;
+          if (a.connection_close) ++closed_in_delay;
+          CHECK(a.connection_close);  // the client does not reuse the connection
+        }
         break;
       case Outcome::NotConnected:
         ++(a.detail == httplib::to_string(httplib::Error::Write) ? unwritten : refused);
-        CHECK(a.start > term_at);  // only once the server is stopping
+        // Only once the listener is gone, after the delay (less the time from an attempt's
+        // start to its connect: at most one slow request of the previous attempt is not it,
+        // the attempt starts just before connecting).
+        CHECK(a.start > term_at + milliseconds(delay_ms) - milliseconds(200));
         break;
       case Outcome::Lost:
         FAIL_CHECK("request lost");
@@ -245,12 +268,17 @@ TEST_CASE("SIGTERM under keep-alive load: every request sent is answered, later 
   }
   std::printf("graceful shutdown: slow request %lld ms; %d slow in flight at SIGTERM; %zu attempts, %d answered "
               "(%d after SIGTERM, %d slow across it), %d refused at connect, %d not written on a closed connection; "
-              "exit after %lld ms; /readyz during drain: %d x 200, %d x 503\n",
+              "exit after %lld ms; answered during the %lld ms delay: %d (%d with Connection: close); "
+              "/readyz during drain: %d x 200, %d x 503\n",
               static_cast<long long>(slow_ms), slow_at_term, attempts.size(), answered, answered_after_term,
-              slow_answered_across_term, refused, unwritten, static_cast<long long>(exited_ms), ready_during_drain.load(),
+              slow_answered_across_term, refused, unwritten, static_cast<long long>(exited_ms),
+              static_cast<long long>(delay_ms), answered_in_delay, closed_in_delay, ready_during_drain.load(),
               not_ready_during_drain.load());
   CHECK(answered > 10);
   CHECK(slow_at_term >= 1);
   CHECK(slow_answered_across_term >= 1);  // the drain waited for the slow script
   CHECK(refused + unwritten >= 1);  // the clients kept trying until the server was gone
+  CHECK(answered_in_delay >= 4);      // still serving during the delay
+  CHECK(ready_during_drain == 0);     // /readyz 503 at once
+  CHECK(not_ready_during_drain >= 1);
 }
