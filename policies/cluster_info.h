@@ -26,9 +26,7 @@ struct ClusterInfo {
   std::string provider;  // spec.provider (Karmada's fieldSelector and spread filter read it)
   std::vector<ClusterTaintInfo> taints;
   std::string resource_version;
-  bool ready = false;  // status.conditions has Ready=True (absent or Unknown: not ready); last, so
-                       // aggregate initialisers written before it still compile
-
+  bool ready = false;  // status.conditions has Ready=True (absent or Unknown: not ready)
 };
 
 ClusterInfo cluster_info_from(const nlohmann::json& cluster);

@@ -28,16 +28,25 @@ TEST_CASE("cluster_info_from: name, labels, zones, region, taints") {
   CHECK(odd.taints.empty());
 }
 
+policies::ClusterInfo named(const std::string& name, const std::string& resource_version,
+                            std::vector<std::string> zones = {}) {
+  policies::ClusterInfo info;
+  info.name = name;
+  info.resource_version = resource_version;
+  info.zones = std::move(zones);
+  return info;
+}
+
 TEST_CASE("ClusterInventory: replace, upsert, remove, snapshot by name") {
   ClusterInventory cache;
   CHECK_FALSE(cache.synced());
-  cache.upsert({"b", {}, {}, "", {}, "1"});
+  cache.upsert(named("b", "1"));
   CHECK_FALSE(cache.synced());  // only a full list counts
-  cache.replace({{"c", {}, {}, "", {}, "2"}, {"a", {}, {"az1"}, "", {}, "3"}});
+  cache.replace({named("c", "2"), named("a", "3", {"az1"})});
   CHECK(cache.synced());
   CHECK(cache.size() == 2);
   CHECK_FALSE(cache.find("b"));
-  cache.upsert({"b", {}, {}, "", {}, "4"});
+  cache.upsert(named("b", "4"));
   cache.remove("c");
   cache.remove("missing");
   const auto all = cache.snapshot();
@@ -49,9 +58,9 @@ TEST_CASE("ClusterInventory: replace, upsert, remove, snapshot by name") {
 
 TEST_CASE("ClusterInventory: the shared snapshot is null until synced, reused until a change") {
   ClusterInventory cache;
-  cache.upsert({"a", {}, {}, "", {}, "1"});
+  cache.upsert(named("a", "1"));
   CHECK(cache.shared() == nullptr);
-  cache.replace({{"b", {}, {}, "", {}, "2"}, {"a", {}, {}, "", {}, "3"}});
+  cache.replace({named("b", "2"), named("a", "3")});
   const policies::ClusterSnapshot first = cache.shared();
   REQUIRE(first != nullptr);
   REQUIRE(first->size() == 2);
@@ -59,7 +68,7 @@ TEST_CASE("ClusterInventory: the shared snapshot is null until synced, reused un
   CHECK(cache.shared() == first);  // nothing changed: the same snapshot
   cache.remove("missing");
   CHECK(cache.shared() == first);
-  cache.upsert({"c", {}, {}, "", {}, "4"});
+  cache.upsert(named("c", "4"));
   const policies::ClusterSnapshot second = cache.shared();
   CHECK(second != first);
   CHECK(second->size() == 3);
