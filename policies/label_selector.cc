@@ -11,12 +11,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string str(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 const json& list_or_empty(const json& object, const char* key) {
   static const json empty = json::array();
   if (!object.is_object()) return empty;
@@ -25,7 +19,7 @@ const json& list_or_empty(const json& object, const char* key) {
 }
 
 bool expression_matches(const json& e, const std::map<std::string, std::string>& labels) {
-  const std::string key = str(e, "key"), op = str(e, "operator");
+  const std::string key = string_at(e, {"key"}), op = string_at(e, {"operator"});
   const json& values = list_or_empty(e, "values");
   auto it = labels.find(key);
   const bool present = it != labels.end();
@@ -56,7 +50,7 @@ std::vector<std::string> label_selector_errors(const json& sel, const std::strin
   for (std::size_t i = 0; i < exprs.size(); ++i) {
     const json& e = exprs[i];
     const std::string p = path + ".matchExpressions[" + std::to_string(i) + "]";
-    const std::string key = str(e, "key"), op = str(e, "operator");
+    const std::string key = string_at(e, {"key"}), op = string_at(e, {"operator"});
     const std::size_t values = list_or_empty(e, "values").size();
     if (!is_qualified_name(key)) errors.push_back(p + ".key: Invalid value: \"" + key + "\": not a valid label key");
     if (op == "In" || op == "NotIn") {

@@ -2,17 +2,13 @@
 
 #include <algorithm>
 
+#include "policies/rule_support.h"
+
 namespace cell0::policies {
 
 using nlohmann::json;
 
 namespace {
-
-std::string str(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 long long integer(const json& object, const char* key) {
   if (!object.is_object()) return 0;
@@ -46,18 +42,18 @@ ReplicaMode replica_mode(const json& placement) {
     mode.duplicated = true;
     return mode;
   }
-  const std::string type = str(*rs, "replicaSchedulingType");
+  const std::string type = string_at(*rs, {"replicaSchedulingType"});
   if (type == "Duplicated") {
     mode.duplicated = true;
     return mode;
   }
-  const std::string preference = str(*rs, "replicaDivisionPreference");
+  const std::string preference = string_at(*rs, {"replicaDivisionPreference"});
   if (preference == "Aggregated") {
     mode.aggregated = true;
     return mode;
   }
   const json* weights = rs->contains("weightPreference") ? &(*rs)["weightPreference"] : nullptr;
-  mode.dynamic = weights && weights->is_object() && !str(*weights, "dynamicWeight").empty();
+  mode.dynamic = weights && weights->is_object() && !string_at(*weights, {"dynamicWeight"}).empty();
   mode.static_weights = !mode.dynamic;
   return mode;
 }
@@ -86,13 +82,13 @@ std::vector<std::string> placement_advice(const json& placement, bool ha, int mi
     for (std::size_t i = 0; i < spread->size(); ++i) {
       const json& c = (*spread)[i];
       const std::string where = "spec.placement.spreadConstraints[" + std::to_string(i) + "]";
-      std::string field = str(c, "spreadByField");
-      if (field.empty() && str(c, "spreadByLabel").empty()) field = "cluster";  // Karmada's default
+      std::string field = string_at(c, {"spreadByField"});
+      if (field.empty() && string_at(c, {"spreadByLabel"}).empty()) field = "cluster";  // Karmada's default
       if (field == "zone" || field == "provider") {
         advice.push_back(where + ": Karmada's scheduler does not spread by " + field + "; the constraint only drops "
                          "clusters whose " + (field == "zone" ? "spec.zones" : "spec.provider") +
                          " is empty, so it does not place the gateways in different " + field + "s");
-      } else if (!str(c, "spreadByLabel").empty()) {
+      } else if (!string_at(c, {"spreadByLabel"}).empty()) {
         advice.push_back(where + ": Karmada's scheduler has no code for spreadByLabel; the constraint has no effect");
       }
       if (field == "cluster") cluster_min_groups = std::max(integer(c, "minGroups"), 1LL);
