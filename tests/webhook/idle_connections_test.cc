@@ -132,7 +132,9 @@ TEST_CASE("1,000 idle keep-alive TLS connections: RSS under 64 MiB, others still
   std::printf("idle connections: serve RSS %ld KiB before, %ld KiB with %d idle TLS connections (%.1f KiB each)\n",
               rss_before, rss_idle, kIdle, static_cast<double>(rss_idle - rss_before) / kIdle);
   CHECK(rss_idle > 0);
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's shadow memory and quarantine make RSS meaningless
   CHECK(rss_idle <= 64 * 1024);
+#endif
   idle.clear();
   SSL_CTX_free(ctx);
   CHECK(serve.terminate(20s).has_value());
