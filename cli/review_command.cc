@@ -12,6 +12,7 @@
 #include "policies/admission_chain.h"
 #include "policies/policy_config.h"
 #include "webhook/admission_codec.h"
+#include "webhook/json_patch.h"
 
 namespace cell0::cli {
 namespace {
@@ -143,7 +144,7 @@ int run_review(const ReviewFlags& f) {
   const json review = webhook::encode_admission_response("review", decision, input.object, true);
   std::cout << "# AdmissionReview response\n" << common::to_yaml(review);
   if (review["response"].contains("patch")) {
-    std::cout << "---\n# response.patch, decoded\n" << common::to_yaml(webhook::admission_patch(input.object, decision.object));
+    std::cout << "---\n# response.patch, decoded\n" << common::to_yaml(webhook::json_patch(input.object, decision.object));
   }
   if (decision.allowed && !decision.object.is_null()) {
     std::cout << "---\n# resulting object\n" << common::to_yaml(decision.object);

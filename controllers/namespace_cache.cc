@@ -34,8 +34,7 @@ NamespaceCache::NamespaceCache(kube::KubeConnection connection, NamespaceCacheOp
     : client_(std::move(connection), options.client),
       options_(std::move(options)),
       metrics_(metrics),
-      backoff_(options_.backoff_initial),
-      random_(std::random_device{}()) {}
+      backoff_(options_.backoff_initial, options_.backoff_max, options_.jitter) {}
 
 NamespaceCache::~NamespaceCache() { stop(); }
 
@@ -128,28 +127,15 @@ void NamespaceCache::start() {
 }
 
 void NamespaceCache::stop() {
-  {
-    std::lock_guard lock(wake_mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  stop_.stop();
   client_.cancel();
   if (thread_.joinable()) thread_.join();
 }
 
-bool NamespaceCache::sleep_backoff() {
-  std::uniform_real_distribution<double> factor(1 - options_.jitter, 1 + options_.jitter);
-  const auto delay = std::chrono::milliseconds(static_cast<long long>(static_cast<double>(backoff_.count()) * factor(random_)));
-  backoff_ = std::min(backoff_ * 2, options_.backoff_max);
-  std::unique_lock lock(wake_mutex_);
-  wake_.wait_for(lock, delay, [this] { return stopping_.load(); });
-  return !stopping_;
-}
-
 void NamespaceCache::run() {
-  while (!stopping_) {
+  while (!stop_.stopped()) {
     auto listed = list_once();
-    if (stopping_) break;
+    if (stop_.stopped()) break;
     if (!listed) {
       common::log_event(spdlog::level::warn, "cannot list the Cell0 namespaces", {{"error", listed.error().text()}});
       if (!sleep_backoff()) break;
@@ -164,16 +150,16 @@ void NamespaceCache::watch_until_failure(std::string resource_version) {
   auto restart = [this](const char* reason) {
     if (metrics_) metrics_->watch_restarts.inc({reason});
   };
-  while (!stopping_) {
+  while (!stop_.stopped()) {
     const kube::WatchOutcome outcome = client_.watch(kNamespacesPath, resource_version, [&](const kube::WatchEvent& event) {
       if (event.type != "BOOKMARK") apply(event);
-      return !stopping_.load();
+      return !stop_.stopped();
     });
-    if (stopping_) return;
+    if (stop_.stopped()) return;
     resource_version = outcome.resource_version;
     switch (outcome.end) {
       case kube::WatchEnd::Closed:
-        backoff_ = options_.backoff_initial;
+        backoff_.reset();
         restart("timeout");
         if (Clock::now() - listed_at >= options_.resync_period) return;
         continue;
@@ -187,7 +173,7 @@ void NamespaceCache::watch_until_failure(std::string resource_version) {
         set_error("watch: " + outcome.error.text());
         common::log_event(spdlog::level::warn, "namespace watch failed; listing again after a pause",
                           {{"resourceVersion", resource_version}, {"error", outcome.error.text()}});
-        if (outcome.events > 0) backoff_ = options_.backoff_initial;
+        if (outcome.events > 0) backoff_.reset();
         sleep_backoff();
         return;
       case kube::WatchEnd::Stopped:

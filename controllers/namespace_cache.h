@@ -12,10 +12,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <mutex>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/metrics.h"
+#include "controllers/backoff.h"
 #include "kube/kube_client.h"
 #include "policies/namespace_info.h"
 
@@ -77,7 +76,7 @@ class NamespaceCache {
   void apply(const kube::WatchEvent& event);
   void run();
   void watch_until_failure(std::string resource_version);
-  bool sleep_backoff();
+  bool sleep_backoff() { return stop_.sleep_for(backoff_.next()); }  // false when stopping
   void set_error(std::string error);
 
   kube::KubeClient client_;
@@ -90,11 +89,8 @@ class NamespaceCache {
   std::string last_error_;
 
   std::thread thread_;
-  std::atomic<bool> stopping_{false};
-  std::mutex wake_mutex_;
-  std::condition_variable wake_;
-  std::chrono::milliseconds backoff_;
-  std::mt19937 random_;
+  StopSignal stop_;
+  Backoff backoff_;
 };
 
 }  // namespace cell0::controllers

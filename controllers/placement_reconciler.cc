@@ -57,8 +57,7 @@ PlacementReconciler::PlacementReconciler(kube::KubeConnection connection, Admiss
       policy_(std::move(policy)),
       clusters_(std::move(clusters)),
       options_(options),
-      metrics_(metrics),
-      random_(std::random_device{}()) {}
+      metrics_(metrics) {}
 
 PlacementReconciler::~PlacementReconciler() { stop(); }
 
@@ -145,7 +144,7 @@ PlacementPassResult PlacementReconciler::run_once() {
       return result;
     }
     for (auto& item : listed->items) {
-      if (stopping_) return result;
+      if (stop_.stopped()) return result;
       if (!policies::is_managed_placement(item)) continue;
       ++managed;
       result.policies.push_back(reconcile(std::move(item), clusters, *policy));
@@ -166,51 +165,37 @@ void PlacementReconciler::start() {
 }
 
 void PlacementReconciler::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  stop_.stop();
   client_.cancel();
   if (thread_.joinable()) thread_.join();
-}
-
-bool PlacementReconciler::wait(std::chrono::milliseconds delay) {
-  std::unique_lock lock(mutex_);
-  wake_.wait_for(lock, delay, [this] { return stopping_.load(); });
-  return !stopping_;
 }
 
 void PlacementReconciler::run() {
   std::string done_for;  // the fingerprint the last successful pass placed for
   auto last_pass = Clock::now();
-  auto backoff = options_.base.backoff_initial;
+  Backoff backoff(options_.base.backoff_initial, options_.base.backoff_max, options_.base.jitter);
   bool retry = false;
-  while (!stopping_) {
+  while (!stop_.stopped()) {
     const std::string now = placement_fingerprint(clusters_());
     const bool due = Clock::now() - last_pass >= options_.base.resync_period;
     if (now != "none" && (now != done_for || due || retry)) {
       const PlacementPassResult pass = run_once();
       last_pass = Clock::now();
-      if (stopping_) break;
+      if (stop_.stopped()) break;
       if (pass.all_hold()) {
         done_for = now;
         retry = false;
-        backoff = options_.base.backoff_initial;
+        backoff.reset();
       } else {
         retry = true;
         if (pass.error) {
           common::log_event(spdlog::level::warn, "placement pass failed", {{"error", pass.error->text()}});
         }
-        std::uniform_real_distribution<double> factor(1 - options_.base.jitter, 1 + options_.base.jitter);
-        const auto delay =
-            std::chrono::milliseconds(static_cast<long long>(static_cast<double>(backoff.count()) * factor(random_)));
-        backoff = std::min(backoff * 2, options_.base.backoff_max);
-        if (!wait(delay)) break;
+        if (!stop_.sleep_for(backoff.next())) break;
         continue;
       }
     }
-    if (!wait(options_.inventory_poll)) break;
+    if (!stop_.sleep_for(options_.inventory_poll)) break;
   }
 }
 

@@ -15,12 +15,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +27,7 @@
 
 #include "common/metrics.h"
 #include "controllers/taint_reconciler.h"
+#include "controllers/backoff.h"
 #include "kube/kube_client.h"
 #include "policies/cluster_info.h"
 #include "policies/policy_config.h"
@@ -89,7 +88,6 @@ class PlacementReconciler {
                              const policies::Policy& policy);
   std::string object_path(const nlohmann::json& policy_object) const;
   void run();
-  bool wait(std::chrono::milliseconds delay);  // false when stopping
   void count(common::Counter* family, const common::LabelValues& labels);
 
   kube::KubeClient client_;
@@ -98,10 +96,7 @@ class PlacementReconciler {
   PlacementReconcilerOptions options_;
   PlacementMetrics* metrics_;
   std::thread thread_;
-  std::atomic<bool> stopping_{false};
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::mt19937 random_;
+  StopSignal stop_;
 };
 
 // What placements can see of the inventory: the same text for two snapshots that place alike.

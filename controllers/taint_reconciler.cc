@@ -46,8 +46,7 @@ TaintReconciler::TaintReconciler(kube::KubeConnection connection, PureControlSou
       rule_(std::move(rule)),
       options_(options),
       metrics_(metrics),
-      backoff_(options.backoff_initial),
-      random_(std::random_device{}()) {}
+      backoff_(options.backoff_initial, options.backoff_max, options.jitter) {}
 
 TaintReconciler::~TaintReconciler() { stop(); }
 
@@ -142,7 +141,7 @@ PassResult TaintReconciler::run_once(bool dry_run) {
   cache_.replace(std::move(infos));
   if (metrics_) metrics_->cache_size.set(static_cast<double>(cache_.size()));
   for (auto& item : listed->items) {
-    if (stopping_) break;
+    if (stop_.stopped()) break;
     result.clusters.push_back(reconcile(std::move(item), dry_run));
   }
   if (!dry_run && result.all_hold() && metrics_) metrics_->last_sync.set(unix_now());
@@ -167,29 +166,16 @@ void TaintReconciler::resync() {
 }
 
 void TaintReconciler::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  stop_.stop();
   client_.cancel();
   if (thread_.joinable()) thread_.join();
 }
 
-bool TaintReconciler::sleep_backoff() {
-  std::uniform_real_distribution<double> factor(1 - options_.jitter, 1 + options_.jitter);
-  const auto delay = std::chrono::milliseconds(static_cast<long long>(static_cast<double>(backoff_.count()) * factor(random_)));
-  backoff_ = std::min(backoff_ * 2, options_.backoff_max);
-  std::unique_lock lock(mutex_);
-  wake_.wait_for(lock, delay, [this] { return stopping_.load(); });
-  return !stopping_;
-}
-
 void TaintReconciler::run() {
-  while (!stopping_) {
+  while (!stop_.stopped()) {
     resync_ = false;
     const PassResult pass = run_once(false);
-    if (stopping_) break;
+    if (stop_.stopped()) break;
     if (pass.list_error) {
       common::log_event(spdlog::level::warn, "cannot list clusters", {{"error", pass.list_error->text()}});
       if (!sleep_backoff()) break;
@@ -206,10 +192,10 @@ void TaintReconciler::run() {
 void TaintReconciler::watch_until_failure(std::string resource_version) {
   const auto listed_at = Clock::now();
   common::Counter* restarts = metrics_ ? &metrics_->watch_restarts : nullptr;
-  while (!stopping_) {
+  while (!stop_.stopped()) {
     std::string failure;
     const kube::WatchOutcome outcome = client_.watch(kClustersPath, resource_version, [&](const kube::WatchEvent& event) {
-      if (event.type == "BOOKMARK") return !stopping_;
+      if (event.type == "BOOKMARK") return !stop_.stopped();
       if (event.type == "DELETED") {
         cache_.remove(name_of(event.object));
       } else {
@@ -218,9 +204,9 @@ void TaintReconciler::watch_until_failure(std::string resource_version) {
         if (!done.error.empty()) failure = done.error;
       }
       if (metrics_) metrics_->cache_size.set(static_cast<double>(cache_.size()));
-      return failure.empty() && !stopping_ && !resync_;
+      return failure.empty() && !stop_.stopped() && !resync_;
     });
-    if (stopping_ || resync_) return;
+    if (stop_.stopped() || resync_) return;
     if (!failure.empty()) {
       count(restarts, {"failed"});
       sleep_backoff();
@@ -229,7 +215,7 @@ void TaintReconciler::watch_until_failure(std::string resource_version) {
     resource_version = outcome.resource_version;
     switch (outcome.end) {
       case kube::WatchEnd::Closed:
-        backoff_ = options_.backoff_initial;
+        backoff_.reset();
         count(restarts, {"timeout"});
         if (Clock::now() - listed_at >= options_.resync_period || resync_) return;
         continue;
@@ -243,7 +229,7 @@ void TaintReconciler::watch_until_failure(std::string resource_version) {
         count(metrics_ ? &metrics_->errors : nullptr, {"watch"});
         common::log_event(spdlog::level::warn, "cluster watch failed; listing again after a pause",
                   {{"resourceVersion", resource_version}, {"error", outcome.error.text()}});
-        if (outcome.events > 0) backoff_ = options_.backoff_initial;
+        if (outcome.events > 0) backoff_.reset();
         sleep_backoff();
         return;
       case kube::WatchEnd::Stopped:

@@ -12,11 +12,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +24,7 @@
 #include "policies/cluster_taint_reconcile.h"
 #include "policies/policy_config.h"
 #include "controllers/cluster_inventory.h"
+#include "controllers/backoff.h"
 #include "kube/kube_client.h"
 #include "controllers/reconciler_metrics.h"
 
@@ -90,7 +89,7 @@ class TaintReconciler {
   ClusterOutcome reconcile(nlohmann::json cluster, bool dry_run);
   void run();
   // False when stopping.
-  bool sleep_backoff();
+  bool sleep_backoff() { return stop_.sleep_for(backoff_.next()); }  // false when stopping
   void watch_until_failure(std::string resource_version);
   std::string cluster_path(const std::string& name) const;
   void count(common::Counter* family, const common::LabelValues& labels);
@@ -102,12 +101,9 @@ class TaintReconciler {
   ClusterInventory cache_;
 
   std::thread thread_;
-  std::atomic<bool> stopping_{false};
+  StopSignal stop_;
   std::atomic<bool> resync_{false};
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::chrono::milliseconds backoff_;
-  std::mt19937 random_;
+  Backoff backoff_;
 };
 
 }  // namespace cell0::controllers

@@ -198,7 +198,7 @@ void Engine::set_registry(std::shared_ptr<const Registry> registry) {
 
 std::shared_ptr<const Registry> Engine::registry() const { return impl_->snapshot(); }
 
-bool Engine::has_hook(const std::string& api_version, const std::string& kind, Operation op) const {
+bool Engine::has_hook_for_test(const std::string& api_version, const std::string& kind, Operation op) const {
   auto reg = impl_->snapshot();
   if (!reg) return false;
   const auto* list = reg->find(api_version, kind);

@@ -79,7 +79,7 @@ class Engine {
   std::shared_ptr<const Registry> registry() const;
 
   // True when some customization has a rule for this apiVersion/kind and operation.
-  bool has_hook(const std::string& api_version, const std::string& kind, Operation op) const;
+  bool has_hook_for_test(const std::string& api_version, const std::string& kind, Operation op) const;
 
   // Runs the rule(s) for the object's apiVersion/kind (taken from request.object, or from
   // request.observed when object is null). ErrorKind::NoHook when nothing handles it.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/json_fields.h"
 #include "common/yaml_json.h"
 
 namespace cell0::interp {
@@ -17,16 +18,8 @@ std::string target_key(const std::string& api_version, const std::string& kind) 
 
 Error config_error(std::string message) { return Error{ErrorKind::Config, std::move(message)}; }
 
-const json* field(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
-
-std::string string_field(const json& obj, const char* key) {
-  const json* v = field(obj, key);
-  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
-}
+using common::member;
+using common::string_member;
 
 bool is_yaml(const fs::path& p) {
   const auto ext = p.extension().string();
@@ -63,9 +56,9 @@ Result<std::vector<fs::path>> collect_files(const std::vector<fs::path>& paths) 
 }  // namespace
 
 Result<std::shared_ptr<const Customization>> parse_customization(const json& doc, const std::string& file) {
-  const std::string api_version = string_field(doc, "apiVersion");
-  const std::string kind = string_field(doc, "kind");
-  const std::string name = string_field(field(doc, "metadata") ? doc["metadata"] : json(), "name");
+  const std::string api_version = string_member(doc, "apiVersion");
+  const std::string kind = string_member(doc, "kind");
+  const std::string name = string_member(member(doc, "metadata") ? doc["metadata"] : json(), "name");
   const std::string where = file + ": " + (name.empty() ? std::string("customization") : name);
   if (kind != "ResourceInterpreterCustomization" || api_version != "config.karmada.io/v1alpha1") {
     return config_error(file + ": expected apiVersion config.karmada.io/v1alpha1, kind "
@@ -74,17 +67,17 @@ Result<std::shared_ptr<const Customization>> parse_customization(const json& doc
                         (kind.empty() ? "<none>" : kind));
   }
   if (name.empty()) return config_error(file + ": metadata.name is required");
-  const json* spec = field(doc, "spec");
-  const json* target = spec ? field(*spec, "target") : nullptr;
+  const json* spec = member(doc, "spec");
+  const json* target = spec ? member(*spec, "target") : nullptr;
   auto c = std::make_shared<Customization>();
   c->name = name;
   c->file = file;
-  c->api_version = target ? string_field(*target, "apiVersion") : "";
-  c->kind = target ? string_field(*target, "kind") : "";
+  c->api_version = target ? string_member(*target, "apiVersion") : "";
+  c->kind = target ? string_member(*target, "kind") : "";
   if (c->api_version.empty() || c->kind.empty()) {
     return config_error(where + ": spec.target.apiVersion and spec.target.kind are required");
   }
-  const json* rules = field(*spec, "customizations");
+  const json* rules = member(*spec, "customizations");
   if (rules == nullptr || !rules->is_object()) {
     return config_error(where + ": spec.customizations must be a map of rules");
   }
@@ -100,7 +93,7 @@ Result<std::shared_ptr<const Customization>> parse_customization(const json& doc
                           "dependencyInterpretation)");
     }
     if (body.is_null()) continue;
-    const json* script = field(body, "luaScript");
+    const json* script = member(body, "luaScript");
     if (script == nullptr || !script->is_string()) {
       return config_error(where + ": spec.customizations." + rule + ".luaScript must be a string");
     }

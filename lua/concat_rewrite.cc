@@ -914,7 +914,7 @@ std::string apply_edits(std::string_view source, std::vector<Edit> edits) {
 
 }  // namespace
 
-std::optional<std::string> rewrite_concat(std::string_view source, std::string_view fn) {
+std::optional<std::string> rewrite_concat_for_test(std::string_view source, std::string_view fn) {
   Targets targets;
   targets.concat = fn;
   auto edits = parse_edits(source, targets, nullptr);

@@ -19,7 +19,7 @@ namespace cell0::lua {
 //
 // `fn` is inserted verbatim; it should name a global visible to the chunk. A chunk without any
 // concatenation is returned unchanged.
-std::optional<std::string> rewrite_concat(std::string_view source, std::string_view fn);
+std::optional<std::string> rewrite_concat_for_test(std::string_view source, std::string_view fn);
 
 struct RewriteNames {
   std::string_view concat;  // global called for `..` chains

@@ -72,9 +72,9 @@ std::string go_lua_number_string(double x) {
   return go_format_v(x);
 }
 
-std::string go_lua_format_d(double x) { return std::to_string(go_float_to_int64(x)); }
+std::string go_lua_format_d_for_test(double x) { return std::to_string(go_float_to_int64(x)); }
 
-std::string go_lua_format_s(double x) { return go_lua_number_string(x); }
+std::string go_lua_format_s_for_test(double x) { return go_lua_number_string(x); }
 
 std::string go_json_number(double x) {
   if (!std::isfinite(x)) throw std::domain_error("json: unsupported value: " + go_special(x));

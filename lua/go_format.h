@@ -16,10 +16,10 @@ std::int64_t go_float_to_int64(double x);
 std::string go_lua_number_string(double x);
 
 // gopher-lua `string.format("%d", x)`: the int64 conversion above.
-std::string go_lua_format_d(double x);
+std::string go_lua_format_d_for_test(double x);
 
 // gopher-lua `string.format("%s", x)`: same text as tostring.
-std::string go_lua_format_s(double x);
+std::string go_lua_format_s_for_test(double x);
 
 // Go encoding/json for a float64: shortest 'f' when 1e-6 <= |x| < 1e21, else shortest 'e' with
 // `e-07` cleaned to `e-7`. Throws std::domain_error("json: unsupported value: NaN") for NaN/Inf.

@@ -71,7 +71,7 @@ ClusterTaintPlan plan_cluster_taint(const json& cluster, const PureControl& conf
   return plan;
 }
 
-json apply_cluster_taint_plan(const json& cluster, const ClusterTaintPlan& plan) {
+json apply_cluster_taint_plan_for_test(const json& cluster, const ClusterTaintPlan& plan) {
   if (plan.patch.empty()) return cluster;
   return cluster.patch(plan.patch);
 }

@@ -27,8 +27,8 @@ struct ClusterTaintPlan {
 
 ClusterTaintPlan plan_cluster_taint(const nlohmann::json& cluster, const PureControl& config);
 
-// The cluster with the plan applied (what the patch produces), for dry runs and tests.
-nlohmann::json apply_cluster_taint_plan(const nlohmann::json& cluster, const ClusterTaintPlan& plan);
+// The cluster with the plan applied (what the patch produces); only tests call it.
+nlohmann::json apply_cluster_taint_plan_for_test(const nlohmann::json& cluster, const ClusterTaintPlan& plan);
 
 std::string_view taint_action_name(TaintAction action);
 

@@ -1,17 +1,13 @@
 #include "webhook/admission_codec.h"
 
-#include "common/base64.h"
+#include "common/json_fields.h"
+#include "webhook/json_patch.h"
 
 namespace cell0::webhook {
 
 using nlohmann::json;
 
 namespace {
-
-std::string string_field(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 json envelope(json response) {
   return {{"apiVersion", kAdmissionApiVersion}, {"kind", kAdmissionKind}, {"response", std::move(response)}};
@@ -22,10 +18,10 @@ json envelope(json response) {
 std::variant<AdmissionCall, AdmissionCodecError> decode_admission_review(const json& body) {
   if (!body.is_object()) return AdmissionCodecError{"the body is not an AdmissionReview object", ""};
   const json* request = body.contains("request") && body["request"].is_object() ? &body["request"] : nullptr;
-  const std::string uid = request ? string_field(*request, "uid") : "";
+  const std::string uid = request ? common::string_member(*request, "uid") : "";
   auto refuse = [&uid](std::string message) { return AdmissionCodecError{std::move(message), uid}; };
-  const std::string api_version = string_field(body, "apiVersion");
-  const std::string kind = string_field(body, "kind");
+  const std::string api_version = common::string_member(body, "apiVersion");
+  const std::string kind = common::string_member(body, "kind");
   if (kind != kAdmissionKind) return refuse("expected kind AdmissionReview, got \"" + kind + "\"");
   if (api_version != kAdmissionApiVersion) {
     return refuse("unsupported AdmissionReview version \"" + api_version +
@@ -36,15 +32,15 @@ std::variant<AdmissionCall, AdmissionCodecError> decode_admission_review(const j
 
   AdmissionCall call;
   call.uid = uid;
-  call.operation = string_field(*request, "operation");
+  call.operation = common::string_member(*request, "operation");
   if (!policies::parse_operation(call.operation, call.input.operation)) {
     return refuse("request.operation \"" + call.operation + "\" is not CREATE, UPDATE, DELETE or CONNECT");
   }
   if (auto it = request->find("kind"); it != request->end() && !it->is_null()) {
     if (!it->is_object()) return refuse("request.kind must be an object {group, version, kind}");
-    call.input.group = string_field(*it, "group");
-    call.input.version = string_field(*it, "version");
-    call.input.kind = string_field(*it, "kind");
+    call.input.group = common::string_member(*it, "group");
+    call.input.version = common::string_member(*it, "version");
+    call.input.kind = common::string_member(*it, "kind");
   }
   if (call.input.kind.empty()) return refuse("request.kind.kind is missing");
   call.kind = call.input.kind;
@@ -62,17 +58,12 @@ std::variant<AdmissionCall, AdmissionCodecError> decode_admission_review(const j
   }
   // The registrations match only main resources; a subresource write that reaches us anyway
   // (a wildcard rule in some overlay) must still never be judged as the object itself.
-  call.input.sub_resource = string_field(*request, "subResource");
-  call.name = string_field(*request, "name");
-  call.namespace_ = string_field(*request, "namespace");
+  call.input.sub_resource = common::string_member(*request, "subResource");
+  call.name = common::string_member(*request, "name");
+  call.namespace_ = common::string_member(*request, "namespace");
   call.input.namespace_ = call.namespace_;
   if (auto it = request->find("dryRun"); it != request->end() && it->is_boolean()) call.dry_run = it->get<bool>();
   return call;
-}
-
-json admission_patch(const json& before, const json& after) {
-  if (before == after) return json::array();
-  return json::diff(before, after);
 }
 
 json encode_admission_response(const std::string& uid, const policies::Decision& decision, const json& request_object,
@@ -81,11 +72,7 @@ json encode_admission_response(const std::string& uid, const policies::Decision&
   if (!decision.allowed) {
     response["status"] = {{"code", decision.code == 0 ? 403 : decision.code}, {"message", decision.message}};
   } else if (with_patch && !request_object.is_null()) {
-    const json patch = admission_patch(request_object, decision.object);
-    if (!patch.empty()) {
-      response["patchType"] = "JSONPatch";
-      response["patch"] = common::base64_encode(patch.dump());
-    }
+    set_response_patch(response, request_object, decision.object);
   }
   if (!decision.warnings.empty()) response["warnings"] = decision.warnings;
   if (!decision.audit_annotations.empty()) response["auditAnnotations"] = decision.audit_annotations;

@@ -37,9 +37,6 @@ struct AdmissionCodecError {
 
 std::variant<AdmissionCall, AdmissionCodecError> decode_admission_review(const nlohmann::json& body);
 
-// The JSON Patch from `before` to `after` (an empty array when they are equal).
-nlohmann::json admission_patch(const nlohmann::json& before, const nlohmann::json& after);
-
 // with_patch: a mutating answer (a validating webhook may not return a patch).
 nlohmann::json encode_admission_response(const std::string& uid, const policies::Decision& decision,
                                          const nlohmann::json& request_object, bool with_patch);

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "common/base64.h"
+#include "webhook/json_patch.h"
 
 namespace cell0::webhook {
 namespace {
@@ -22,15 +22,6 @@ json envelope(const std::string& uid, bool successful, int code) {
   return json{{"apiVersion", kInterpreterApiVersion},
               {"kind", kInterpreterKind},
               {"response", {{"uid", uid}, {"successful", successful}, {"status", {{"code", code}}}}}};
-}
-
-// ReviseReplica, Retain and AggregateStatus answer with a JSON Patch from the request object to
-// the result; both patch fields are absent when nothing changed.
-void add_patch(json& response, const json& from, const json& to) {
-  const json patch = json::diff(from, to);
-  if (patch.empty()) return;
-  response["patchType"] = "JSONPatch";
-  response["patch"] = common::base64_encode(patch.dump());
 }
 
 
@@ -128,7 +119,7 @@ std::string encode_interpreter_response(const InterpreterCall& call,
       if (!r.object.is_object()) {
         return encode_interpreter_failure(call.uid, 500, "Runtime: the rule returned no object");
       }
-      add_patch(response, call.request.object, r.object);
+      set_response_patch(response, call.request.object, r.object);  // ReviseReplica, Retain, AggregateStatus
       break;
     case interp::Operation::InterpretStatus:
       raw_status = r.raw_status.empty() ? "null" : r.raw_status;

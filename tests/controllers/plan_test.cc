@@ -19,17 +19,17 @@ TEST_CASE("plan: a marked cluster without the taint gets it appended, others kep
   CHECK(plan.pure_control);
   CHECK(plan.action == TaintAction::Add);
   CHECK(plan.patch == json::parse(R"([{"op":"add","path":"/spec/taints/-","value":{"key":"pure-control-cluster","effect":"NoSchedule"}}])"));
-  CHECK(apply_cluster_taint_plan(c, plan)["spec"]["taints"] == json::array({kOther, kTaint}));
+  CHECK(apply_cluster_taint_plan_for_test(c, plan)["spec"]["taints"] == json::array({kOther, kTaint}));
 }
 
 TEST_CASE("plan: no taints list yet, or no spec at all") {
   const PureControl pc;
   json c = make_cluster("a", {{"cluster.ccos.io/pure-control", "true"}});
-  CHECK(apply_cluster_taint_plan(c, plan_cluster_taint(c, pc))["spec"]["taints"] == json::array({kTaint}));
+  CHECK(apply_cluster_taint_plan_for_test(c, plan_cluster_taint(c, pc))["spec"]["taints"] == json::array({kTaint}));
   c["spec"]["taints"] = nullptr;
-  CHECK(apply_cluster_taint_plan(c, plan_cluster_taint(c, pc))["spec"]["taints"] == json::array({kTaint}));
+  CHECK(apply_cluster_taint_plan_for_test(c, plan_cluster_taint(c, pc))["spec"]["taints"] == json::array({kTaint}));
   c.erase("spec");
-  CHECK(apply_cluster_taint_plan(c, plan_cluster_taint(c, pc))["spec"]["taints"] == json::array({kTaint}));
+  CHECK(apply_cluster_taint_plan_for_test(c, plan_cluster_taint(c, pc))["spec"]["taints"] == json::array({kTaint}));
 }
 
 TEST_CASE("plan: marked by name from clusterNames, and the label value must be true") {
@@ -48,7 +48,7 @@ TEST_CASE("plan: an un-marked cluster loses every copy of the taint and nothing 
   CHECK(plan.action == TaintAction::Remove);
   CHECK(plan.patch.size() == 4);  // test + remove, highest index first
   CHECK(plan.patch[0]["path"] == "/spec/taints/2");
-  CHECK(apply_cluster_taint_plan(c, plan)["spec"]["taints"] == json::array({kOther}));
+  CHECK(apply_cluster_taint_plan_for_test(c, plan)["spec"]["taints"] == json::array({kOther}));
 }
 
 TEST_CASE("plan: holding clusters need nothing; the reserved key with another effect is ours to remove") {
@@ -59,7 +59,7 @@ TEST_CASE("plan: holding clusters need nothing; the reserved key with another ef
   const json b = make_cluster("b", json::object(), json::array({kOther, noexec}));
   const auto plan = plan_cluster_taint(b, pc);
   CHECK(plan.action == TaintAction::Remove);
-  CHECK(apply_cluster_taint_plan(b, plan)["spec"]["taints"] == json::array({kOther}));
+  CHECK(apply_cluster_taint_plan_for_test(b, plan)["spec"]["taints"] == json::array({kOther}));
   CHECK(plan_cluster_taint(make_cluster("c"), pc).action == TaintAction::None);
 }
 
@@ -73,21 +73,21 @@ TEST_CASE("plan: variants of the reserved key on a marked cluster become one can
   auto plan = plan_cluster_taint(only_variant, pc);
   CHECK(plan.action == TaintAction::Replace);
   CHECK(plan.patch[0] == json{{"op", "test"}, {"path", "/spec/taints/1"}, {"value", valued}});
-  CHECK(apply_cluster_taint_plan(only_variant, plan)["spec"]["taints"] == json::array({kOther, kTaint}));
+  CHECK(apply_cluster_taint_plan_for_test(only_variant, plan)["spec"]["taints"] == json::array({kOther, kTaint}));
 
   const json mixed = make_cluster("b", marked, json::array({noexec, kOther, kTaint, valued, kTaint}));
   plan = plan_cluster_taint(mixed, pc);
   CHECK(plan.action == TaintAction::Replace);
-  CHECK(apply_cluster_taint_plan(mixed, plan)["spec"]["taints"] == json::array({kOther, kTaint}));
+  CHECK(apply_cluster_taint_plan_for_test(mixed, plan)["spec"]["taints"] == json::array({kOther, kTaint}));
 
   const json variants_first = make_cluster("c", marked, json::array({valued, noexec, kOther}));
-  CHECK(apply_cluster_taint_plan(variants_first, plan_cluster_taint(variants_first, pc))["spec"]["taints"] ==
+  CHECK(apply_cluster_taint_plan_for_test(variants_first, plan_cluster_taint(variants_first, pc))["spec"]["taints"] ==
         json::array({kTaint, kOther}));
   // A canonical taint is kept as it is (timeAdded and all).
   json stamped = kTaint;
   stamped["timeAdded"] = "2026-12-01T00:00:00Z";
   const json d = make_cluster("d", marked, json::array({valued, stamped}));
-  CHECK(apply_cluster_taint_plan(d, plan_cluster_taint(d, pc))["spec"]["taints"] == json::array({stamped}));
+  CHECK(apply_cluster_taint_plan_for_test(d, plan_cluster_taint(d, pc))["spec"]["taints"] == json::array({stamped}));
 }
 
 TEST_CASE("plan: a configured value is part of the canonical taint") {
@@ -97,7 +97,7 @@ TEST_CASE("plan: a configured value is part of the canonical taint") {
   const json c = make_cluster("a", {{"cluster.ccos.io/pure-control", "true"}}, json::array({kTaint}));
   const auto plan = plan_cluster_taint(c, pc);
   CHECK(plan.action == TaintAction::Replace);
-  CHECK(apply_cluster_taint_plan(c, plan)["spec"]["taints"] == json::array({valued}));
+  CHECK(apply_cluster_taint_plan_for_test(c, plan)["spec"]["taints"] == json::array({valued}));
   CHECK(plan_cluster_taint(make_cluster("b", {{"cluster.ccos.io/pure-control", "true"}}, json::array({valued})), pc)
             .action == TaintAction::None);
 }
@@ -109,7 +109,7 @@ TEST_CASE("plan: the policy's own taint and label") {
   const json c = make_cluster("a", {{"example.com/control", "true"}}, json::array({kTaint}));
   const auto plan = plan_cluster_taint(c, pc);
   CHECK(plan.action == TaintAction::Add);
-  CHECK(apply_cluster_taint_plan(c, plan)["spec"]["taints"].size() == 2);
+  CHECK(apply_cluster_taint_plan_for_test(c, plan)["spec"]["taints"].size() == 2);
 }
 
 }  // namespace

@@ -229,8 +229,8 @@ TEST_CASE("the first customization by name wins a rule (§6.11)", "[engine]") {
              customization("mm", {{"statusReflection", "function ReflectStatus(obj) return {by = 'mm'} end"}})});
   CHECK(f.engine().interpret(request(Operation::InterpretHealth))->healthy);
   CHECK(f.engine().interpret(request(Operation::InterpretStatus))->raw_status == R"({"by":"mm"})");
-  CHECK(f.engine().has_hook("example.io/v1", "Foo", Operation::InterpretStatus));
-  CHECK_FALSE(f.engine().has_hook("example.io/v1", "Foo", Operation::Retain));
+  CHECK(f.engine().has_hook_for_test("example.io/v1", "Foo", Operation::InterpretStatus));
+  CHECK_FALSE(f.engine().has_hook_for_test("example.io/v1", "Foo", Operation::Retain));
 }
 
 TEST_CASE("errors carry a kind and name the customization", "[engine]") {

@@ -16,11 +16,11 @@
 
 namespace {
 
-using cell0::lua::rewrite_concat;
+using cell0::lua::rewrite_concat_for_test;
 
 constexpr std::string_view kFn = "__cc";
 
-std::optional<std::string> rw(std::string_view src) { return rewrite_concat(src, kFn); }
+std::optional<std::string> rw(std::string_view src) { return rewrite_concat_for_test(src, kFn); }
 
 // Defines the rewrite target with native `..` semantics (folding right to left like OP_CONCAT),
 // and a deterministic serializer for results.

@@ -11,6 +11,7 @@
 //   healthy:    (InterpretHealth successes) the expected response.healthy
 //   canary:     true for canary.yaml, the good request sent to every worker after each case
 #include "tests/support/forked_serve.h"
+#include "tests/support/sanitizer.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -42,13 +43,7 @@ namespace {
 
 using cell0::testing::free_port;
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)
-constexpr bool kAddressSanitizer = __has_feature(address_sanitizer);
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
+using cell0::testing::kAddressSanitizer;
 
 constexpr int kWorkers = 3;
 // A memory bomb must reach its memory limit before the deadline: ~50 ms of allocation on an idle

@@ -23,6 +23,7 @@
 
 #include "tests/certs/temp_dir.h"
 #include "tests/support/forked_serve.h"
+#include "tests/support/sanitizer.h"
 #include "cli/serve_settings.h"
 
 namespace fs = std::filesystem;
@@ -132,9 +133,7 @@ TEST_CASE("1,000 idle keep-alive TLS connections: RSS under 64 MiB, others still
   std::printf("idle connections: serve RSS %ld KiB before, %ld KiB with %d idle TLS connections (%.1f KiB each)\n",
               rss_before, rss_idle, kIdle, static_cast<double>(rss_idle - rss_before) / kIdle);
   CHECK(rss_idle > 0);
-#if !defined(__SANITIZE_ADDRESS__)  // ASan's shadow memory and quarantine make RSS meaningless
-  CHECK(rss_idle <= 64 * 1024);
-#endif
+  if (!cell0::testing::kAddressSanitizer) CHECK(rss_idle <= 64 * 1024);
   idle.clear();
   SSL_CTX_free(ctx);
   CHECK(serve.terminate(20s).has_value());

@@ -24,6 +24,7 @@
 
 #include "tests/certs/temp_dir.h"
 #include "tests/support/forked_serve.h"
+#include "tests/support/sanitizer.h"
 #include "cli/serve_settings.h"
 
 using nlohmann::json;
@@ -176,6 +177,11 @@ TEST_CASE("a 900 ms script on one connection does not delay 16 others", "[isolat
   CHECK(baseline_failures == 0);
   CHECK(failures == 0);
   CHECK(slow_done >= 2);
+  if (cell0::testing::kAddressSanitizer) {
+    // The figures above are printed; the bounds below are tuned for the plain build (support/sanitizer.h).
+    CHECK(serve.terminate(15s).has_value());
+    return;
+  }
   REQUIRE(during.size() >= 500);
   // Under 20 ms, or under 20 ms above the same clients' p99 without the slow script: on a
   // 2-core machine shared with a parallel build the fast requests alone already reach a p99 of
