@@ -181,7 +181,8 @@ int run_serve(const ServeConfig& config) {
   std::vector<std::string> paths;
   for (const auto& p : config.customizations) paths.push_back(p.string());
   common::log_event(spdlog::level::info, "loading customizations", {{"paths", paths}});
-  webhook::Reloader reloader(config.customizations, [&engine](const auto& p) { return load_into(engine, p); }, metrics);
+  webhook::Reloader reloader(config.customizations, [&engine](const auto& p) { return load_into(engine, p); },
+                             metrics.customization_reloads());
   reloader.load_now();  // a broken first set leaves /readyz at 503 until a good one appears
   webhook::PolicyStore policy(config.policy);
   common::MetricsRegistry policy_registry;  // the reload counters above are the customizations'
@@ -193,7 +194,7 @@ int run_serve(const ServeConfig& config) {
                              if (controllers::TaintReconciler* r = policy_listener; outcome.ok && r != nullptr) r->resync();
                              return outcome;
                            },
-                           policy_metrics, std::chrono::seconds(1), "admission policy");
+                           policy_metrics.customization_reloads(), std::chrono::seconds(1), "admission policy");
   if (!config.policy.empty()) policy_reloader.load_now();
 
   std::unique_ptr<controllers::ReconcilerMetrics> reconciler_metrics;
