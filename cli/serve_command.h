@@ -11,9 +11,8 @@ struct ServeConfig;
 
 void add_serve_command(CLI::App& app);
 
-// Loads and checks everything `serve` would use, without listening. 0 when all is well.
-int check_serve_config(const ServeConfig& config);
-// Serves until SIGTERM or SIGINT, then drains for up to the shutdown grace. Exit status.
+// Serves until SIGTERM or SIGINT, then drains for up to the shutdown grace (service.h). Exit
+// status.
 int run_serve(const ServeConfig& config);
 
 }  // namespace cell0::cli

@@ -81,6 +81,41 @@ interp::Result<std::size_t> parse_byte_size(std::string_view text) {
   return parse_with_unit<std::size_t>(text, kUnits, "size");
 }
 
+std::string format_duration(std::chrono::milliseconds duration) {
+  if (duration.count() % 1000 == 0) return fmt::format("{}s", duration.count() / 1000);
+  return fmt::format("{}ms", duration.count());
+}
+
+std::string format_byte_size(std::size_t bytes) {
+  for (const auto& [unit, size] : {std::pair{"Gi", std::size_t{1} << 30}, {"Mi", std::size_t{1} << 20},
+                                    {"Ki", std::size_t{1} << 10}}) {
+    if (bytes != 0 && bytes % size == 0) return fmt::format("{}{}", bytes / size, unit);
+  }
+  return std::to_string(bytes);
+}
+
+ServeSettings::ServeSettings() {
+  const ServeConfig defaults;
+  const webhook::ServerOptions& server = defaults.server;
+  listen = fmt::format("{}:{}", server.host, server.port);
+  threads = server.threads;
+  shutdown_delay = format_duration(defaults.shutdown_delay);
+  shutdown_grace = format_duration(defaults.shutdown_grace);
+  lua_timeout = format_duration(defaults.engine.deadline);
+  lua_memory = format_byte_size(defaults.engine.memory_limit);
+  read_timeout = format_duration(server.read_timeout);
+  write_timeout = format_duration(server.write_timeout);
+  header_timeout = format_duration(server.header_timeout);
+  body_timeout = format_duration(server.body_timeout);
+  idle_timeout = format_duration(server.keep_alive_timeout);
+  max_header_bytes = format_byte_size(server.max_header_bytes);
+  max_request_bytes = format_byte_size(server.max_body_bytes);
+  max_admission_bytes = format_byte_size(defaults.max_admission_bytes);
+  max_connections = server.max_connections;
+  const auto level = spdlog::level::to_string_view(defaults.log_level);
+  log_level.assign(level.data(), level.size());
+}
+
 fs::path default_state_dir() {
   if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg != '\0') {
     return fs::path(xdg) / "cell0-webhook";
@@ -170,18 +205,18 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
   ServeConfig c;
   auto listen = webhook::parse_listen_address(s.listen);
   if (!listen) return config_error("--listen: " + listen.error().message);
-  c.host = listen->first;
-  c.port = listen->second;
+  c.server.host = listen->first;
+  c.server.port = listen->second;
 
   if (s.tls_cert.empty() != s.tls_key.empty()) return config_error("--tls-cert and --tls-key go together");
-  c.tls_cert = s.tls_cert;
-  c.tls_key = s.tls_key;
+  c.server.cert_file = s.tls_cert;
+  c.server.key_file = s.tls_key;
   c.state_dir = s.state_dir.empty() ? default_state_dir() : fs::path(s.state_dir);
   c.sans = {"localhost", "127.0.0.1"};
   for (const auto& san : s.tls_sans) {
     if (std::find(c.sans.begin(), c.sans.end(), san) == c.sans.end()) c.sans.push_back(san);
   }
-  c.client_ca = s.client_ca;
+  c.server.client_ca_file = s.client_ca;
   c.policy = s.policy;
   if (!s.kubeconfig.empty() && s.in_cluster) return config_error("--kubeconfig and --in-cluster exclude each other");
   if (!s.context.empty() && s.kubeconfig.empty()) return config_error("--context needs --kubeconfig");
@@ -205,8 +240,8 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
     std::error_code ec;
     if (!fs::exists(p, ec)) return config_error("--customizations: " + p.string() + " does not exist");
   }
-  for (const auto& [flag, path] : {std::pair{"--tls-cert", c.tls_cert}, {"--tls-key", c.tls_key},
-                                   {"--client-ca", c.client_ca}, {"--policy", c.policy},
+  for (const auto& [flag, path] : {std::pair{"--tls-cert", c.server.cert_file}, {"--tls-key", c.server.key_file},
+                                   {"--client-ca", c.server.client_ca_file}, {"--policy", c.policy},
                                    {"--kubeconfig", c.kubeconfig}, {"--cell0-kubeconfig", c.cell0_kubeconfig}}) {
     std::error_code ec;
     if (!path.empty() && !fs::is_regular_file(path, ec)) {
@@ -215,7 +250,8 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
   }
 
   if (s.threads > 1024) return config_error("--threads: at most 1024");
-  c.threads = s.threads;
+  c.server.threads = s.threads;
+  c.engine.pool_size = webhook::server_threads(s.threads);
   auto grace = parse_duration(s.shutdown_grace);
   if (!grace) return config_error("--shutdown-grace: " + grace.error().message);
   c.shutdown_grace = *grace;
@@ -226,17 +262,19 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
   if (!timeout || timeout->count() <= 0) {
     return config_error("--lua-timeout: " + (timeout ? std::string("must be positive") : timeout.error().message));
   }
-  c.lua_timeout = *timeout;
+  c.engine.deadline = *timeout;
   auto memory = parse_byte_size(s.lua_memory);
   if (!memory || *memory < (1u << 20)) {
     return config_error("--lua-memory: " + (memory ? std::string("at least 1Mi") : memory.error().message));
   }
-  c.lua_memory = *memory;
+  c.engine.memory_limit = *memory;
   // Client limits: positive durations up to an hour, sizes within sane bounds.
   for (const auto& [flag, text, field] :
-       {std::tuple{"--read-timeout", &s.read_timeout, &c.read_timeout}, {"--write-timeout", &s.write_timeout, &c.write_timeout},
-        {"--header-timeout", &s.header_timeout, &c.header_timeout}, {"--body-timeout", &s.body_timeout, &c.body_timeout},
-        {"--idle-timeout", &s.idle_timeout, &c.idle_timeout}}) {
+       {std::tuple{"--read-timeout", &s.read_timeout, &c.server.read_timeout},
+        {"--write-timeout", &s.write_timeout, &c.server.write_timeout},
+        {"--header-timeout", &s.header_timeout, &c.server.header_timeout},
+        {"--body-timeout", &s.body_timeout, &c.server.body_timeout},
+        {"--idle-timeout", &s.idle_timeout, &c.server.keep_alive_timeout}}) {
     auto d = parse_duration(*text);
     if (!d) return config_error(std::string(flag) + ": " + d.error().message);
     if (d->count() <= 0 || *d > std::chrono::hours(1)) {
@@ -251,8 +289,8 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
     std::size_t min;
     const char* min_text;
   };
-  for (const SizeLimit& l : {SizeLimit{"--max-header-bytes", &s.max_header_bytes, &c.max_header_bytes, 32u << 10, "32Ki"},
-                             SizeLimit{"--max-request-bytes", &s.max_request_bytes, &c.max_request_bytes, 1u << 10, "1Ki"},
+  for (const SizeLimit& l : {SizeLimit{"--max-header-bytes", &s.max_header_bytes, &c.server.max_header_bytes, 32u << 10, "32Ki"},
+                             SizeLimit{"--max-request-bytes", &s.max_request_bytes, &c.server.max_body_bytes, 1u << 10, "1Ki"},
                              SizeLimit{"--max-admission-bytes", &s.max_admission_bytes, &c.max_admission_bytes, 1u << 10,
                                        "1Ki"}}) {
     auto n = parse_byte_size(*l.text);
@@ -263,7 +301,7 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
     *l.field = *n;
   }
   if (s.max_connections > 1000000) return config_error("--max-connections: at most 1000000 (0: no cap)");
-  c.max_connections = s.max_connections;
+  c.server.max_connections = s.max_connections;
   auto level = common::parse_log_level(s.log_level);
   if (!level) return config_error("--log-level: unknown level \"" + s.log_level + "\" (trace, debug, info, warn, error)");
   c.log_level = *level;

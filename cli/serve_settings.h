@@ -30,6 +30,10 @@
 //   --max-connections 4096: open connections, idle ones included; more are closed right after
 //     the accept. serve raises its open-files soft limit to the hard one. 0: no cap.
 //
+// The limits' values above are the defaults of the parts they configure (interpreters/engine.h,
+// webhook/server.h, webhook/admission_endpoint.h); tests/cli/serve_settings_test.cc checks that
+// --help still shows these.
+//
 // Config file keys are the flag names without dashes, in any case: `listen`, `tls-cert` or
 // `tlsCert`, `customizations` (a list), ... Unknown keys are errors.
 #pragma once
@@ -43,13 +47,18 @@
 
 #include <spdlog/common.h>
 
+#include "interpreters/engine.h"
 #include "interpreters/error.h"
+#include "webhook/admission_endpoint.h"
+#include "webhook/server.h"
 
 namespace cell0::cli {
 
 // As given on the command line or in the config file, before checking.
 struct ServeSettings {
-  std::string listen = "127.0.0.1:8443";
+  ServeSettings();  // ServeConfig's defaults (below), as text: format_duration, format_byte_size
+
+  std::string listen;
   std::string tls_cert;
   std::string tls_key;
   std::string state_dir;
@@ -59,20 +68,20 @@ struct ServeSettings {
   std::string policy;
   std::string config;
   std::size_t threads = 0;
-  std::string shutdown_delay = "5s";
-  std::string shutdown_grace = "10s";
-  std::string lua_timeout = "1s";
-  std::string lua_memory = "64Mi";
-  std::string read_timeout = "10s";
-  std::string write_timeout = "10s";
-  std::string header_timeout = "10s";
-  std::string body_timeout = "30s";
-  std::string idle_timeout = "120s";
-  std::string max_header_bytes = "64Ki";
-  std::string max_request_bytes = "3Mi";
-  std::string max_admission_bytes = "8Mi";
-  std::size_t max_connections = 4096;
-  std::string log_level = "info";
+  std::string shutdown_delay;
+  std::string shutdown_grace;
+  std::string lua_timeout;
+  std::string lua_memory;
+  std::string read_timeout;
+  std::string write_timeout;
+  std::string header_timeout;
+  std::string body_timeout;
+  std::string idle_timeout;
+  std::string max_header_bytes;
+  std::string max_request_bytes;
+  std::string max_admission_bytes;
+  std::size_t max_connections = 0;
+  std::string log_level;
   bool check_config = false;
   std::string kubeconfig;  // the pure-control taint reconciler runs when this or in_cluster is set
   std::string context;
@@ -82,30 +91,24 @@ struct ServeSettings {
   bool cell0_in_cluster = false;
 };
 
+// Checked and typed. The limits' defaults are those of the parts they configure
+// (interp::EngineOptions, webhook::ServerOptions, webhook::kAdmissionMaxBodyBytes); ServeSettings
+// shows them as text.
 struct ServeConfig {
-  std::string host;
-  int port = 0;
-  std::filesystem::path tls_cert;  // empty: generated in state_dir
-  std::filesystem::path tls_key;
-  std::filesystem::path state_dir;
-  std::vector<std::string> sans;  // for generated certificates
-  std::filesystem::path client_ca;
-  std::vector<std::filesystem::path> customizations;
-  std::filesystem::path policy;
-  std::size_t threads = 0;
+  // --listen (host, port), --tls-cert and --tls-key (cert_file, key_file; empty: generated in
+  // state_dir), --client-ca, --threads and the client limits; max_body_bytes is
+  // --max-request-bytes (/interpreter), keep_alive_timeout --idle-timeout.
+  webhook::ServerOptions server;
+  // --lua-timeout (deadline), --lua-memory (memory_limit); pool_size: one Lua state per server
+  // thread, so no request waits for one.
+  interp::EngineOptions engine;
+  std::size_t max_admission_bytes = webhook::kAdmissionMaxBodyBytes;  // /mutate and /validate
   std::chrono::milliseconds shutdown_delay{5000};
   std::chrono::milliseconds shutdown_grace{10000};
-  std::chrono::milliseconds lua_timeout{1000};
-  std::size_t lua_memory = 64u << 20;
-  std::chrono::milliseconds read_timeout{10000};
-  std::chrono::milliseconds write_timeout{10000};
-  std::chrono::milliseconds header_timeout{10000};
-  std::chrono::milliseconds body_timeout{30000};
-  std::chrono::milliseconds idle_timeout{120000};
-  std::size_t max_header_bytes = 64u << 10;
-  std::size_t max_request_bytes = 3u << 20;
-  std::size_t max_admission_bytes = 8u << 20;
-  std::size_t max_connections = 4096;
+  std::filesystem::path state_dir;
+  std::vector<std::string> sans;  // for generated certificates
+  std::vector<std::filesystem::path> customizations;
+  std::filesystem::path policy;
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::filesystem::path kubeconfig;
   std::string kube_context;
@@ -130,6 +133,11 @@ interp::Result<ServeConfig> resolve_settings(const ServeSettings& settings);
 interp::Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 // "64Mi", "1Gi", "512Ki", "100M", "1000000" (bytes).
 interp::Result<std::size_t> parse_byte_size(std::string_view text);
+// The text parse_duration reads back: whole seconds as "10s", else "1500ms".
+std::string format_duration(std::chrono::milliseconds duration);
+// The text parse_byte_size reads back: the largest of Gi, Mi and Ki that divides it ("64Ki"),
+// else bytes.
+std::string format_byte_size(std::size_t bytes);
 
 std::filesystem::path default_state_dir();
 // The bundled customizations folder, or empty when none of the candidates exists.

@@ -1,10 +1,6 @@
 #include "webhook/cert_reloader.h"
 
-#include <fstream>
-#include <iterator>
-
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "certs/pem.h"
 #include "common/log.h"
@@ -14,20 +10,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using SystemClock = std::chrono::system_clock;
-
-// SHA-256 of the file's bytes in hex (read through symlinks), or why it could not be read. Hashed
-// so the fingerprint does not keep a copy of the private key around.
-std::string content_digest(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return file.string() + " unreadable";
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) != 1) return file.string() + " ?";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
-  return hex;
-}
 
 std::string rfc3339(SystemClock::time_point t) {
   const std::time_t secs = SystemClock::to_time_t(t);
@@ -65,14 +47,16 @@ CertReloader::CertReloader(fs::path cert_file, fs::path key_file, ReloadFn reloa
                                        "Reloads of the serving certificate after its files changed, by result "
                                        "(ok, error: the previous certificate stays in use).",
                                        {"result"})),
-      // Taken before the server reads the files, so a change in between is seen as one.
-      loaded_fingerprint_(fingerprint()) {}
+      poller_([files = std::vector<fs::path>{cert_file_, key_file_}] { return common::contents_fingerprint(files); },
+              [this] { return reload_pair(); }, options_.interval, [this] {
+                std::lock_guard lock(mutex_);
+                warn_if_due(false);
+              }) {
+  // Taken before the server reads the files, so a change in between is seen as one.
+  poller_.mark_loaded(poller_.fingerprint());
+}
 
 CertReloader::~CertReloader() { stop(); }
-
-std::string CertReloader::fingerprint() const {
-  return content_digest(cert_file_) + " " + content_digest(key_file_);
-}
 
 void CertReloader::loaded_at_start() {
   std::lock_guard lock(mutex_);
@@ -101,21 +85,11 @@ void CertReloader::warn_if_due(bool force) {
   common::log_event(spdlog::level::warn, *warning, {{"certFile", cert_file_.string()}, {"notAfter", rfc3339(*not_after_)}});
 }
 
-bool CertReloader::poll() {
-  const std::string now = fingerprint();
+bool CertReloader::poll() { return poller_.poll(); }
+
+// The files changed and held still for one poll: a pair written file by file is complete.
+bool CertReloader::reload_pair() {
   std::lock_guard lock(mutex_);
-  if (now == loaded_fingerprint_) {
-    pending_fingerprint_.clear();
-    warn_if_due(false);
-    return false;
-  }
-  // A pair written file by file is only complete once it stops changing.
-  if (now != pending_fingerprint_) {
-    pending_fingerprint_ = now;
-    return false;
-  }
-  pending_fingerprint_.clear();
-  loaded_fingerprint_ = now;  // a broken pair is retried when the files change again, not every poll
   auto reloaded = reload_();
   if (!reloaded) {
     ++failures_;
@@ -130,30 +104,9 @@ bool CertReloader::poll() {
   return true;
 }
 
-void CertReloader::start() {
-  if (thread_.joinable()) return;
-  {
-    std::lock_guard lock(wake_mutex_);
-    stop_requested_ = false;
-  }
-  thread_ = std::thread([this] {
-    std::unique_lock lock(wake_mutex_);
-    while (!wake_.wait_for(lock, options_.interval, [this] { return stop_requested_; })) {
-      lock.unlock();
-      poll();
-      lock.lock();
-    }
-  });
-}
+void CertReloader::start() { poller_.start(); }
 
-void CertReloader::stop() {
-  {
-    std::lock_guard lock(wake_mutex_);
-    stop_requested_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void CertReloader::stop() { poller_.stop(); }
 
 std::uint64_t CertReloader::reloads() const {
   std::lock_guard lock(mutex_);

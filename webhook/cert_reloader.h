@@ -8,15 +8,14 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "certs/result.h"
+#include "common/file_poller.h"
 #include "common/metrics.h"
 
 namespace cell0::webhook {
@@ -53,7 +52,7 @@ class CertReloader {
   std::uint64_t failures() const;
 
  private:
-  std::string fingerprint() const;
+  bool reload_pair();
   void record_loaded(const char* event);
   void warn_if_due(bool force);
 
@@ -65,17 +64,12 @@ class CertReloader {
   common::Counter& reload_counter_;
 
   mutable std::mutex mutex_;
-  std::string loaded_fingerprint_;
-  std::string pending_fingerprint_;
   std::optional<std::chrono::system_clock::time_point> not_after_;
   std::chrono::system_clock::time_point last_warning_{};
   std::uint64_t reloads_ = 0;
   std::uint64_t failures_ = 0;
 
-  std::mutex wake_mutex_;
-  std::condition_variable wake_;
-  bool stop_requested_ = false;
-  std::thread thread_;
+  common::FilePoller poller_;  // last: its thread calls into the members above
 };
 
 }  // namespace cell0::webhook

@@ -1,19 +1,18 @@
-// Keeps the customizations current: polls the files' names, sizes and mtimes in a background
-// thread and reloads when they changed and then held still for one poll (so a half-written file
-// is not loaded). Loading happens off the request path; a broken set leaves the last good one in
-// place and is reported in the log, in metrics and on /readyz.
+// Keeps the customizations (or the admission policy) current: polls the files' names, sizes and
+// mtimes in a background thread (common::FilePoller) and reloads when they changed and then held
+// still for one poll (so a half-written file is not loaded). Loading happens off the request
+// path; a broken set leaves the last good one in place and is reported in the log, in metrics
+// and on /readyz.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "common/file_poller.h"
 #include "webhook/server.h"
 #include "webhook/webhook_metrics.h"
 
@@ -40,7 +39,7 @@ struct ReloadStatus {
 class Reloader {
  public:
   // subject names what is loaded in the log ("customizations", "admission policy").
-  Reloader(std::vector<std::filesystem::path> paths, LoadFn load, WebhookMetrics& metrics,
+  Reloader(std::vector<std::filesystem::path> paths, LoadFn load, ReloadMetrics metrics,
            std::chrono::milliseconds interval = std::chrono::seconds(1), std::string subject = "customizations");
   ~Reloader();
   Reloader(const Reloader&) = delete;
@@ -55,26 +54,15 @@ class Reloader {
   Readiness readiness() const;
 
  private:
-  void loop();
-
   std::vector<std::filesystem::path> paths_;
   LoadFn load_;
-  WebhookMetrics& metrics_;
-  std::chrono::milliseconds interval_;
+  ReloadMetrics metrics_;
   std::string subject_;
 
   mutable std::mutex mutex_;
   ReloadStatus status_;
-  std::string loaded_fingerprint_;  // what the latest attempt saw
 
-  std::mutex wake_mutex_;
-  std::condition_variable wake_;
-  bool stop_requested_ = false;
-  std::thread thread_;
+  common::FilePoller poller_;  // last: its thread calls into the members above
 };
-
-// Names, sizes and mtimes of every regular file under the paths (hidden entries such as a
-// ConfigMap volume's ..data are skipped); missing paths are listed as such.
-std::string files_fingerprint(const std::vector<std::filesystem::path>& paths);
 
 }  // namespace cell0::webhook

@@ -31,4 +31,15 @@ WebhookMetrics::WebhookMetrics(common::MetricsRegistry& r)
       lua_pool_in_use(r.gauge("cell0_lua_pool_in_use", "Pooled Lua states lent out right now.")),
       lua_pool_size(r.gauge("cell0_lua_pool_size", "Lua states in the pool.")) {}
 
+ReloadMetrics WebhookMetrics::customization_reloads() {
+  return ReloadMetrics{reloads, reload_failures, &last_reload_success, &customizations_ready, &customizations};
+}
+
+ReloadMetrics policy_reload_metrics(common::MetricsRegistry& r) {
+  return ReloadMetrics{
+      r.counter("cell0_policy_reloads_total", "Loads of the admission policy file (--policy), good or bad."),
+      r.counter("cell0_policy_reload_failures_total",
+                "Loads of the admission policy file that failed; the last good policy stays in force.")};
+}
+
 }  // namespace cell0::webhook

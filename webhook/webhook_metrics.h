@@ -1,4 +1,4 @@
-// The metric families the server, the interpreter route and the reloader update.
+// The metric families the server, the interpreter route and the reloaders update.
 #pragma once
 
 #include <memory>
@@ -10,6 +10,16 @@ class Engine;
 }
 
 namespace cell0::webhook {
+
+// What a Reloader (reloader.h) counts: every load, good or bad, and the bad ones; the gauges
+// only where given.
+struct ReloadMetrics {
+  common::Counter& reloads;
+  common::Counter& failures;
+  common::Gauge* last_success = nullptr;  // unix seconds of the last good load
+  common::Gauge* ready = nullptr;         // 1 once a load succeeded
+  common::Gauge* loaded = nullptr;        // customizations in the loaded set
+};
 
 struct WebhookMetrics {
   explicit WebhookMetrics(common::MetricsRegistry& registry);
@@ -32,7 +42,14 @@ struct WebhookMetrics {
   common::Counter& lua_states_replaced;
   common::Gauge& lua_pool_in_use;
   common::Gauge& lua_pool_size;
+
+  // The cell0_customizations_* families above, for the customizations' Reloader.
+  ReloadMetrics customization_reloads();
 };
+
+// cell0_policy_reloads_total and cell0_policy_reload_failures_total, for the --policy file's
+// Reloader.
+ReloadMetrics policy_reload_metrics(common::MetricsRegistry& registry);
 
 // Copies Engine::stats() into the lua_* families on every scrape.
 void collect_engine_stats(WebhookMetrics& metrics, const interp::Engine& engine);

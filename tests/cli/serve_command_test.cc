@@ -1,5 +1,5 @@
 // `serve` as a whole: --check-config, and a forked server that reloads customizations, keeps the
-// last good set and exits 0 on SIGTERM.
+// last good set and exits 0 on SIGTERM, and counts its policy reloads in /metrics.
 #include "tests/support/forked_serve.h"
 #include "cli/serve_command.h"
 
@@ -89,6 +89,37 @@ json health_review(const std::string& uid) {
               {"status", {{"readyReplicas", 2}}}}}}}};
 }
 
+constexpr const char* kGoodPolicy = "apiVersion: cell0.ccos.io/v1alpha1\nkind: WebhookPolicy\n";
+constexpr const char* kBrokenPolicy =
+    "apiVersion: cell0.ccos.io/v1alpha1\nkind: WebhookPolicy\nwhitelist:\n  enforcement: Deny\n";
+constexpr const char* kOtherGoodPolicy =
+    "apiVersion: cell0.ccos.io/v1alpha1\nkind: WebhookPolicy\nwhitelist:\n  enforcement: Warn\n";
+
+// A forked serve's settings: on `port`, the rules in tmp/rules (kHealthRule), the generated CA in
+// tmp/state.
+ServeSettings forked_settings(const fs::path& tmp, int port) {
+  const fs::path rules = tmp / "rules";
+  fs::create_directories(rules);
+  std::ofstream(rules / "workload.yaml") << kHealthRule;
+  ServeSettings settings;
+  settings.listen = "127.0.0.1:" + std::to_string(port);
+  settings.state_dir = (tmp / "state").string();
+  settings.customizations = {rules.string()};
+  settings.shutdown_grace = "5s";
+  settings.log_level = "error";
+  return settings;
+}
+
+// The value of an unlabelled metric in /metrics, or -1 while it cannot be read.
+double metric_value(httplib::SSLClient& client, const std::string& name) {
+  auto res = client.Get("/metrics");
+  if (!res || res->status != 200) return -1;
+  const std::string prefix = "\n" + name + " ";
+  const auto at = res->body.find(prefix);
+  if (at == std::string::npos) return -1;
+  return std::stod(res->body.substr(at + prefix.size()));
+}
+
 template <typename Pred>
 bool eventually(Pred pred, int seconds) {
   for (int i = 0; i < seconds * 20; ++i) {
@@ -119,30 +150,14 @@ TEST_CASE("serve --check-config loads everything and exits 0 or 1", "[serve]") {
 TEST_CASE("serve reloads customizations, keeps the last good set and exits 0 on SIGTERM", "[serve]") {
   TempDir tmp;
   const fs::path rules = tmp.path() / "rules";
-  fs::create_directories(rules);
-  std::ofstream(rules / "workload.yaml") << kHealthRule;
   const int port = free_port();
-  ServeSettings settings;
-  settings.listen = "127.0.0.1:" + std::to_string(port);
-  settings.state_dir = (tmp.path() / "state").string();
-  settings.customizations = {rules.string()};
-  settings.shutdown_grace = "5s";
-  settings.log_level = "error";
-  auto config = resolve_settings(settings);
+  auto config = resolve_settings(forked_settings(tmp.path(), port));
   REQUIRE(config.ok());
 
   cell0::testing::ForkedServe serve(*config);
 
   const fs::path ca = tmp.path() / "state" / "ca.crt";
-  auto client = [&] {
-    auto cli = std::make_unique<httplib::SSLClient>("127.0.0.1", port);
-    cli->set_ca_cert_path(ca.c_str());
-    cli->enable_server_certificate_verification(true);
-    cli->set_tcp_nodelay(true);
-    cli->set_connection_timeout(std::chrono::seconds(2));
-    cli->set_read_timeout(std::chrono::seconds(5));
-    return cli;
-  };
+  auto client = [&] { return cell0::testing::serve_client(port, ca); };
   auto readyz = [&]() -> json {
     if (!fs::exists(ca)) return json::object();
     auto res = client()->Get("/readyz");
@@ -172,5 +187,47 @@ TEST_CASE("serve reloads customizations, keeps the last good set and exits 0 on 
   REQUIRE(ok);
   REQUIRE(status.has_value());
   CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+}
+
+TEST_CASE("serve counts policy reloads and failed ones in /metrics", "[serve][policy]") {
+  TempDir tmp;
+  const fs::path policy = tmp.path() / "policy.yaml";
+  std::ofstream(policy) << kGoodPolicy;
+  const int port = free_port();
+  ServeSettings settings = forked_settings(tmp.path(), port);
+  settings.policy = policy.string();
+  auto config = resolve_settings(settings);
+  REQUIRE(config.ok());
+
+  cell0::testing::ForkedServe serve(*config);
+  const fs::path ca = tmp.path() / "state" / "ca.crt";
+  using cell0::testing::serve_client;
+  auto value = [&](const std::string& name) { return fs::exists(ca) ? metric_value(*serve_client(port, ca), name) : -1; };
+  // The policy is polled every second and a change loads once it held still for one poll: a
+  // few seconds at most; the 30 s limits only stop a hang on a loaded machine.
+  const bool loaded = eventually([&] { return value("cell0_policy_reloads_total") == 1; }, 30);
+  if (loaded) {
+    auto metrics = serve_client(port, ca)->Get("/metrics");
+    REQUIRE(metrics);
+    CHECK_THAT(metrics->body, Catch::Contains("# HELP cell0_policy_reloads_total "));
+    CHECK_THAT(metrics->body, Catch::Contains("# TYPE cell0_policy_reloads_total counter\n"));
+    CHECK_THAT(metrics->body, Catch::Contains("# TYPE cell0_policy_reload_failures_total counter\n"));
+    CHECK(value("cell0_policy_reload_failures_total") == 0);
+
+    std::ofstream(policy, std::ios::trunc) << kBrokenPolicy;
+    CHECK(eventually([&] { return value("cell0_policy_reload_failures_total") == 1; }, 30));
+    CHECK(value("cell0_policy_reloads_total") == 2);
+
+    std::ofstream(policy, std::ios::trunc) << kOtherGoodPolicy;
+    CHECK(eventually([&] { return value("cell0_policy_reloads_total") == 3; }, 30));
+    CHECK(value("cell0_policy_reload_failures_total") == 1);
+    // The customizations' counters stay their own.
+    CHECK(value("cell0_customizations_reloads_total") == 1);
+    CHECK(value("cell0_customizations_reload_failures_total") == 0);
+  }
+  const auto status = serve.terminate(std::chrono::seconds(10));
+  REQUIRE(loaded);
+  REQUIRE(status.has_value());
   CHECK(WEXITSTATUS(*status) == 0);
 }

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <tuple>
 
 #include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
@@ -76,13 +77,13 @@ TEST_CASE("resolve_settings checks and types the settings", "[settings]") {
   s.state_dir = (tmp.path() / "state").string();
   auto c = resolve_settings(s);
   REQUIRE(c.ok());
-  CHECK(c->host == "127.0.0.1");
-  CHECK(c->port == 8443);
+  CHECK(c->server.host == "127.0.0.1");
+  CHECK(c->server.port == 8443);
   CHECK(c->sans == std::vector<std::string>{"localhost", "127.0.0.1", "webhook.example"});
   CHECK(c->shutdown_grace == 10s);
   CHECK(c->shutdown_delay == 5s);
-  CHECK(c->lua_timeout == 1s);
-  CHECK(c->lua_memory == 64u << 20);
+  CHECK(c->engine.deadline == 1s);
+  CHECK(c->engine.memory_limit == 64u << 20);
   CHECK(c->state_dir == tmp.path() / "state");
 
   auto broken = [&](auto change) {
@@ -124,15 +125,15 @@ TEST_CASE("client limits: defaults, flags, config keys and bad values", "[settin
   s.customizations = {tmp.path().string()};
   auto c = resolve_settings(s);
   REQUIRE(c.ok());
-  CHECK(c->read_timeout == 10s);
-  CHECK(c->write_timeout == 10s);
-  CHECK(c->header_timeout == 10s);
-  CHECK(c->body_timeout == 30s);
-  CHECK(c->idle_timeout == 120s);  // longer than the 90 s of Go's transport
-  CHECK(c->max_header_bytes == 64u << 10);
-  CHECK(c->max_request_bytes == 3u << 20);
+  CHECK(c->server.read_timeout == 10s);
+  CHECK(c->server.write_timeout == 10s);
+  CHECK(c->server.header_timeout == 10s);
+  CHECK(c->server.body_timeout == 30s);
+  CHECK(c->server.keep_alive_timeout == 120s);  // longer than the 90 s of Go's transport
+  CHECK(c->server.max_header_bytes == 64u << 10);
+  CHECK(c->server.max_body_bytes == 3u << 20);
   CHECK(c->max_admission_bytes == 8u << 20);
-  CHECK(c->max_connections == 4096);
+  CHECK(c->server.max_connections == 4096);
 
   const auto file = tmp.path() / "serve.yaml";
   std::ofstream(file) << "readTimeout: 2s\n"
@@ -148,15 +149,15 @@ TEST_CASE("client limits: defaults, flags, config keys and bad values", "[settin
   s.max_connections = 70;  // as if given as a flag
   c = resolve_settings(s);
   REQUIRE(c.ok());
-  CHECK(c->read_timeout == 2s);
-  CHECK(c->write_timeout == 3s);
-  CHECK(c->header_timeout == 1500ms);
-  CHECK(c->body_timeout == 60s);
-  CHECK(c->idle_timeout == 2s);
-  CHECK(c->max_header_bytes == 128u << 10);
-  CHECK(c->max_request_bytes == 1u << 20);
+  CHECK(c->server.read_timeout == 2s);
+  CHECK(c->server.write_timeout == 3s);
+  CHECK(c->server.header_timeout == 1500ms);
+  CHECK(c->server.body_timeout == 60s);
+  CHECK(c->server.keep_alive_timeout == 2s);
+  CHECK(c->server.max_header_bytes == 128u << 10);
+  CHECK(c->server.max_body_bytes == 1u << 20);
   CHECK(c->max_admission_bytes == 16u << 20);
-  CHECK(c->max_connections == 70);
+  CHECK(c->server.max_connections == 70);
 
   auto broken = [&](auto change) {
     ServeSettings b = s;
@@ -189,4 +190,50 @@ TEST_CASE("client limits: defaults, flags, config keys and bad values", "[settin
                            "--max-header-bytes", "--max-request-bytes", "--max-admission-bytes", "--max-connections"}) {
     CHECK_NOTHROW(serve->get_option(flag));
   }
+}
+
+TEST_CASE("serve --help shows the defaults of the parts the flags configure", "[settings]") {
+  CLI::App app;
+  add_serve_command(app);
+  CLI::App* serve = app.get_subcommand("serve");
+  const std::string help = serve->help();
+  // The values --help showed before the defaults moved to the parts (EngineOptions,
+  // ServerOptions, kAdmissionMaxBodyBytes) and ServeConfig.
+  for (const auto& [flag, shown] : std::vector<std::pair<std::string, std::string>>{
+           {"--listen", "127.0.0.1:8443"}, {"--threads", "0"}, {"--read-timeout", "10s"}, {"--write-timeout", "10s"},
+           {"--header-timeout", "10s"}, {"--body-timeout", "30s"}, {"--idle-timeout", "120s"},
+           {"--max-header-bytes", "64Ki"}, {"--max-request-bytes", "3Mi"}, {"--max-admission-bytes", "8Mi"},
+           {"--max-connections", "4096"}, {"--shutdown-delay", "5s"}, {"--shutdown-grace", "10s"},
+           {"--lua-timeout", "1s"}, {"--lua-memory", "64Mi"}, {"--log-level", "info"}}) {
+    INFO(flag);
+    CHECK(serve->get_option(flag)->get_default_str() == shown);
+    const auto at = help.find("  " + flag + " ");  // "  --lua-timeout TEXT=1s  Deadline of ..."
+    REQUIRE(at != std::string::npos);
+    CHECK(help.substr(at, help.find('\n', at) - at).find("=" + shown) != std::string::npos);
+  }
+
+  // The text of every default reads back as the part's own value.
+  TempDir tmp;
+  ServeSettings s;
+  s.customizations = {tmp.path().string()};
+  auto c = resolve_settings(s);
+  REQUIRE(c.ok());
+  auto server_fields = [](const cell0::webhook::ServerOptions& o) {
+    return std::tuple(o.host, o.port, o.threads, o.read_timeout, o.write_timeout, o.header_timeout, o.body_timeout,
+                      o.keep_alive_timeout, o.max_header_bytes, o.max_body_bytes, o.max_connections,
+                      o.keep_alive_max_requests, o.max_json_depth);
+  };
+  CHECK(server_fields(c->server) == server_fields(cell0::webhook::ServerOptions{}));
+  const cell0::interp::EngineOptions engine;
+  CHECK(c->engine.deadline == engine.deadline);
+  CHECK(c->engine.memory_limit == engine.memory_limit);
+  CHECK(c->engine.pool_size == cell0::webhook::server_threads(0));  // one Lua state per server thread
+  CHECK(c->max_admission_bytes == cell0::webhook::kAdmissionMaxBodyBytes);
+  CHECK(c->log_level == spdlog::level::info);
+
+  CHECK(format_duration(1500ms) == "1500ms");
+  CHECK(format_duration(2min) == "120s");
+  CHECK(format_byte_size(3u << 20) == "3Mi");
+  CHECK(format_byte_size(1u << 30) == "1Gi");
+  CHECK(format_byte_size(1000) == "1000");
 }

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/serve_command.h"
@@ -35,6 +37,19 @@ inline int free_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+// An HTTPS client of a serve listening on `port`, trusting the CA it generated (`ca`).
+inline std::unique_ptr<httplib::SSLClient> serve_client(int port, const std::filesystem::path& ca,
+                                                        std::chrono::seconds connect_timeout = std::chrono::seconds(2),
+                                                        std::chrono::seconds read_timeout = std::chrono::seconds(5)) {
+  auto cli = std::make_unique<httplib::SSLClient>("127.0.0.1", port);
+  cli->set_ca_cert_path(ca.c_str());
+  cli->enable_server_certificate_verification(true);
+  cli->set_tcp_nodelay(true);
+  cli->set_connection_timeout(connect_timeout);
+  cli->set_read_timeout(read_timeout);
+  return cli;
 }
 
 class ForkedServe {

@@ -102,13 +102,7 @@ struct Attempt {
 };
 
 std::unique_ptr<httplib::SSLClient> client(int port, const fs::path& ca) {
-  auto cli = std::make_unique<httplib::SSLClient>("127.0.0.1", port);
-  cli->set_ca_cert_path(ca.c_str());
-  cli->enable_server_certificate_verification(true);
-  cli->set_tcp_nodelay(true);
-  cli->set_connection_timeout(std::chrono::seconds(5));
-  cli->set_read_timeout(std::chrono::seconds(20));
-  return cli;
+  return cell0::testing::serve_client(port, ca, std::chrono::seconds(5), std::chrono::seconds(20));
 }
 
 }  // namespace

@@ -79,7 +79,7 @@ TEST_CASE("customizations reload under concurrent requests with zero failures", 
         f.engine.set_registry(*reg);
         return cell0::webhook::LoadOutcome{true, "", (*reg)->all().size(), 1};
       },
-      metrics, std::chrono::milliseconds(10));
+      metrics.customization_reloads(), std::chrono::milliseconds(10));
   REQUIRE(reloader.load_now());
   reloader.start();
 

@@ -46,26 +46,13 @@ bool eventually(Pred pred) {
 
 }  // namespace
 
-TEST_CASE("the fingerprint follows names, sizes and mtimes and skips hidden entries", "[reloader]") {
-  TempDir tmp;
-  write(tmp.path() / "a.yaml", "a");
-  const auto first = files_fingerprint({tmp.path()});
-  CHECK(first == files_fingerprint({tmp.path()}));
-  fs::create_directories(tmp.path() / "..data");
-  write(tmp.path() / "..data" / "x.yaml", "x");
-  CHECK(first == files_fingerprint({tmp.path()}));
-  write(tmp.path() / "a.yaml", "ab");
-  CHECK(first != files_fingerprint({tmp.path()}));
-  CHECK(files_fingerprint({tmp.path() / "missing"}).find("missing") != std::string::npos);
-}
-
 TEST_CASE("the reloader installs good sets and keeps the last good one", "[reloader]") {
   TempDir tmp;
   write(tmp.path() / "a.yaml", "one");
   cell0::common::MetricsRegistry registry;
   WebhookMetrics metrics(registry);
   FakeLoader loader;
-  Reloader reloader({tmp.path()}, std::ref(loader), metrics, std::chrono::milliseconds(20));
+  Reloader reloader({tmp.path()}, std::ref(loader), metrics.customization_reloads(), std::chrono::milliseconds(20));
 
   CHECK(reloader.load_now());
   CHECK(reloader.readiness().ready);
@@ -100,7 +87,7 @@ TEST_CASE("without a good load the reloader is not ready", "[reloader]") {
   cell0::common::MetricsRegistry registry;
   WebhookMetrics metrics(registry);
   FakeLoader loader;
-  Reloader reloader({tmp.path()}, std::ref(loader), metrics);
+  Reloader reloader({tmp.path()}, std::ref(loader), metrics.customization_reloads());
   CHECK_FALSE(reloader.load_now());
   const Readiness r = reloader.readiness();
   CHECK_FALSE(r.ready);
