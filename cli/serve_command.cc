@@ -55,10 +55,10 @@ interp::EngineOptions engine_options(const ServeConfig& config) {
 }
 
 // The certificate pair to serve: the given files, or the generated ones in the state dir.
-certs::Result<std::pair<fs::path, fs::path>> serving_files(const ServeConfig& config) {
+common::Result<std::pair<fs::path, fs::path>> serving_files(const ServeConfig& config) {
   if (!config.tls_cert.empty()) return std::pair{config.tls_cert, config.tls_key};
   auto paths = certs::ensure_state_dir_certs(config.state_dir, config.sans);
-  if (!paths) return certs::Error{"state dir " + config.state_dir.string() + ": " + paths.error().message};
+  if (!paths) return paths.error().with_prefix("state dir " + config.state_dir.string() + ": ");
   common::log_event(spdlog::level::info, paths->generated ? "generated serving certificate" : "reusing serving certificate",
             {{"dir", config.state_dir.string()},
              {"caFile", paths->ca_cert.string()},
@@ -127,7 +127,7 @@ int check_serve_config(const ServeConfig& config) {
     if (!ca) fail("--client-ca: " + ca.error().message);
   }
   if (!config.policy.empty()) {
-    if (auto loaded = policies::load_policy_file(config.policy); !loaded.policy) fail("--policy: " + loaded.error);
+    if (auto loaded = policies::load_policy_file(config.policy); !loaded) fail("--policy: " + loaded.error().message);
   }
   if (config.reconcile_taints()) {
     auto connection = kube::resolve_kube_connection(config.kubeconfig.string(), config.kube_context, config.in_cluster);

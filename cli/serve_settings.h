@@ -43,7 +43,7 @@
 
 #include <spdlog/common.h>
 
-#include "interpreters/error.h"
+#include "common/result.h"
 
 namespace cell0::cli {
 
@@ -121,15 +121,15 @@ std::string setting_key(std::string_view name);
 
 // Fills the settings not in `given` (normalized keys of flags set on the command line) from the
 // YAML file.
-interp::Result<bool> apply_config_file(const std::filesystem::path& file, ServeSettings& settings,
-                                       const std::set<std::string>& given);
+common::Result<common::Done> apply_config_file(const std::filesystem::path& file, ServeSettings& settings,
+                                               const std::set<std::string>& given);
 
-interp::Result<ServeConfig> resolve_settings(const ServeSettings& settings);
+common::Result<ServeConfig> resolve_settings(const ServeSettings& settings);
 
 // "10s", "500ms", "2m", "1h" or a bare number of seconds.
-interp::Result<std::chrono::milliseconds> parse_duration(std::string_view text);
+common::Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 // "64Mi", "1Gi", "512Ki", "100M", "1000000" (bytes).
-interp::Result<std::size_t> parse_byte_size(std::string_view text);
+common::Result<std::size_t> parse_byte_size(std::string_view text);
 
 std::filesystem::path default_state_dir();
 // The bundled customizations folder, or empty when none of the candidates exists.

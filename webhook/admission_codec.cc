@@ -17,13 +17,22 @@ json envelope(json response) {
   return {{"apiVersion", kAdmissionApiVersion}, {"kind", kAdmissionKind}, {"response", std::move(response)}};
 }
 
+const json* review_request(const json& body) {
+  return body.is_object() && body.contains("request") && body["request"].is_object() ? &body["request"] : nullptr;
+}
+
 }  // namespace
 
-std::variant<AdmissionCall, AdmissionCodecError> decode_admission_review(const json& body) {
-  if (!body.is_object()) return AdmissionCodecError{"the body is not an AdmissionReview object", ""};
-  const json* request = body.contains("request") && body["request"].is_object() ? &body["request"] : nullptr;
+std::string admission_refusal_uid(const json& body) {
+  const json* request = review_request(body);
+  return request ? string_field(*request, "uid") : "";
+}
+
+common::Result<AdmissionCall> decode_admission_review(const json& body) {
+  auto refuse = [](std::string message) { return common::Error{common::ErrorKind::BadRequest, std::move(message)}; };
+  if (!body.is_object()) return refuse("the body is not an AdmissionReview object");
+  const json* request = review_request(body);
   const std::string uid = request ? string_field(*request, "uid") : "";
-  auto refuse = [&uid](std::string message) { return AdmissionCodecError{std::move(message), uid}; };
   const std::string api_version = string_field(body, "apiVersion");
   const std::string kind = string_field(body, "kind");
   if (kind != kAdmissionKind) return refuse("expected kind AdmissionReview, got \"" + kind + "\"");
@@ -37,9 +46,9 @@ std::variant<AdmissionCall, AdmissionCodecError> decode_admission_review(const j
   AdmissionCall call;
   call.uid = uid;
   call.operation = string_field(*request, "operation");
-  if (!policies::parse_operation(call.operation, call.input.operation)) {
-    return refuse("request.operation \"" + call.operation + "\" is not CREATE, UPDATE, DELETE or CONNECT");
-  }
+  const auto operation = policies::parse_operation(call.operation);
+  if (!operation) return refuse("request.operation \"" + call.operation + "\" is not CREATE, UPDATE, DELETE or CONNECT");
+  call.input.operation = *operation;
   if (auto it = request->find("kind"); it != request->end() && !it->is_null()) {
     if (!it->is_object()) return refuse("request.kind must be an object {group, version, kind}");
     call.input.group = string_field(*it, "group");
