@@ -71,7 +71,8 @@ Result<GeneralNamesPtr> build_sans(const std::vector<std::string>& sans) {
     } else if (inet_pton(AF_INET6, san.c_str(), ip.data()) == 1) {
       ip_len = 16;
     } else if (!is_dns_name(san)) {
-      return Error{ErrorKind::Invalid, "invalid subject alternative name \"" + san + "\": not an IP address or DNS name"};
+      return Error{ErrorKind::Invalid,
+                   "invalid subject alternative name \"" + san + "\": not an IP address or DNS name"};
     }
     GENERAL_NAME* gen = GENERAL_NAME_new();
     if (gen == nullptr) return ssl_error("allocating SAN");

@@ -101,7 +101,8 @@ Result<KeyPair> load_key_pair(const std::filesystem::path& cert_file, const std:
   auto key = load_private_key(key_file);
   if (!key) return key.error();
   if (!key_matches(cert->get(), key->get())) {
-    return Error{ErrorKind::Tls, "private key " + key_file.string() + " does not match certificate " + cert_file.string()};
+    return Error{ErrorKind::Tls,
+                 "private key " + key_file.string() + " does not match certificate " + cert_file.string()};
   }
   return KeyPair{std::move(*cert), std::move(*key)};
 }

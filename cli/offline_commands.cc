@@ -51,7 +51,7 @@ common::Result<json> load_status_items(const std::string& file) {
 
 void print_lua_line(std::string_view line) { std::cerr << line << "\n"; }
 
-common::Result<int> run_check(const std::shared_ptr<const interp::Registry>& registry) {
+int run_check(const std::shared_ptr<const interp::Registry>& registry) {
   for (const auto& c : registry->all()) {
     std::cout << "customization " << c->name << " (" << c->file << ") for " << c->api_version << ", Kind=" << c->kind
               << ":\n";

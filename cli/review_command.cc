@@ -83,8 +83,9 @@ common::Result<policies::ClusterSnapshot> load_clusters(const std::string& file)
   auto clusters = std::make_shared<std::vector<policies::ClusterInfo>>();
   for (const json& object : *documents) {
     if (!object.is_object() || object.value("kind", "") != "Cluster") {
-      return input_error(file + ": --clusters takes Cluster objects (cluster.karmada.io/v1alpha1), got " +
-                         (object.is_object() ? "kind \"" + object.value("kind", "") + "\"" : std::string("a non-object")));
+      const std::string got =
+          object.is_object() ? "kind \"" + object.value("kind", "") + "\"" : std::string("a non-object");
+      return input_error(file + ": --clusters takes Cluster objects (cluster.karmada.io/v1alpha1), got " + got);
     }
     policies::ClusterInfo info = policies::cluster_info_from(object);
     if (info.name.empty()) return input_error(file + ": a Cluster has no metadata.name");

@@ -132,8 +132,8 @@ PlacementPassResult PlacementReconciler::run_once() {
   const auto policy = policy_();
   const policies::ClusterSnapshot clusters = clusters_();
   if (!policy || !clusters) {
-    result.error = common::Error{common::ErrorKind::Unavailable,
-                                 !policy ? "no admission policy loaded yet" : "no cluster inventory yet", 0, "NotReady"};
+    const char* missing = !policy ? "no admission policy loaded yet" : "no cluster inventory yet";
+    result.error = common::Error{common::ErrorKind::Unavailable, missing, 0, "NotReady"};
     count(metrics_ ? &metrics_->errors : nullptr, {!policy ? "policy" : "inventory"});
     return result;
   }

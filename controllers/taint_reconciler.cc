@@ -72,9 +72,7 @@ ClusterOutcome TaintReconciler::reconcile(json cluster, bool dry_run) {
     return out;
   };
   const std::optional<policies::PureControl> rule = rule_();
-  if (!rule) {
-    return failed("policy", common::Error{common::ErrorKind::Unavailable, "no admission policy loaded yet", 0, "NoPolicy"});
-  }
+  if (!rule) return failed("policy", {common::ErrorKind::Unavailable, "no admission policy loaded yet", 0, "NoPolicy"});
   for (int attempt = 1;; ++attempt) {
     const policies::ClusterTaintPlan plan = policies::plan_cluster_taint(cluster, *rule);
     // Whether the cluster carried the taint when first seen (for taint-clusters' table).

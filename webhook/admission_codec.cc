@@ -47,7 +47,9 @@ common::Result<AdmissionCall> decode_admission_review(const json& body) {
   call.uid = uid;
   call.operation = string_field(*request, "operation");
   const auto operation = policies::parse_operation(call.operation);
-  if (!operation) return refuse("request.operation \"" + call.operation + "\" is not CREATE, UPDATE, DELETE or CONNECT");
+  if (!operation) {
+    return refuse("request.operation \"" + call.operation + "\" is not CREATE, UPDATE, DELETE or CONNECT");
+  }
   call.input.operation = *operation;
   if (auto it = request->find("kind"); it != request->end() && !it->is_null()) {
     if (!it->is_object()) return refuse("request.kind must be an object {group, version, kind}");

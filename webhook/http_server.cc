@@ -209,7 +209,9 @@ struct Server::Impl {
 
 common::Result<common::Done> Server::Impl::setup_tls() {
   ssl_ctx = SSL_CTX_new(TLS_server_method());
-  if (ssl_ctx == nullptr) return common::Error{common::ErrorKind::Tls, "cannot set up TLS: " + certs::openssl_error_text()};
+  if (ssl_ctx == nullptr) {
+    return common::Error{common::ErrorKind::Tls, "cannot set up TLS: " + certs::openssl_error_text()};
+  }
   SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ssl_ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   // Idle connections give their read and write buffers back (about 34 KiB each).

@@ -38,7 +38,7 @@ Refusal refusal(const json& body) {
 }
 
 json response_of(const cell0::webhook::InterpreterCall& call, const interp::InterpretResult& result) {
-  json body = json::parse(cell0::webhook::encode_interpreter_response(call, common::Result<interp::InterpretResult>(result)));
+  json body = json::parse(cell0::webhook::encode_interpreter_response(call, result));
   CHECK(body["apiVersion"] == "config.karmada.io/v1alpha1");
   CHECK(body["kind"] == "ResourceInterpreterContext");
   return body["response"];
@@ -133,7 +133,7 @@ TEST_CASE("InterpretStatus embeds the raw status verbatim (§1.5)", "[codec]") {
   auto call = decode(review("u6", "InterpretStatus", workload()));
   interp::InterpretResult r;
   r.raw_status = R"({"readyReplicas":1,"ratio":0.5})";
-  const std::string text = cell0::webhook::encode_interpreter_response(call, common::Result<interp::InterpretResult>(r));
+  const std::string text = cell0::webhook::encode_interpreter_response(call, r);
   CHECK(text.find(R"("rawStatus":{"readyReplicas":1,"ratio":0.5})") != std::string::npos);
   CHECK(json::parse(text)["response"] == json::parse(R"({"uid":"u6","successful":true,"status":{"code":200},
     "rawStatus":{"readyReplicas":1,"ratio":0.5}})"));
