@@ -37,9 +37,13 @@ Resource load(const fs::path& dir) {
   auto reg = interp::load_registry({dir / "customizations.yaml"});
   if (!reg) throw std::runtime_error(reg.error().message);
   r.registry = *reg;
-  for (const auto& suite : interp::discover_suites({dir})) {
+  const auto suites = interp::discover_suites({dir});
+  if (!suites) throw std::runtime_error(suites.error().message);
+  for (const auto& suite : *suites) {
     for (const auto& file : suite.testdata) {
-      for (const auto& c : interp::load_cases(file)) {
+      const auto cases = interp::load_cases(file);
+      if (!cases) throw std::runtime_error(cases.error().message);
+      for (const auto& c : *cases) {
         if (r.requests.count(c.operation)) continue;
         auto req = interp::case_request(c);
         if (req) r.requests.emplace(c.operation, *req);

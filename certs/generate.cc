@@ -10,12 +10,17 @@
 #include <openssl/rand.h>
 
 namespace cell0::certs {
+
+using common::Error;
+using common::ErrorKind;
+using common::Result;
+
 namespace {
 
 // Backdate notBefore so a peer whose clock lags a little still accepts a fresh certificate.
 constexpr long kBackdateSeconds = 60L * 60L;
 
-Error ssl_error(const std::string& what) { return Error{what + ": " + openssl_error_text()}; }
+Error ssl_error(const std::string& what) { return Error{ErrorKind::Tls, what + ": " + openssl_error_text()}; }
 
 bool is_dns_name(const std::string& name) {
   if (name.empty() || name.size() > 253) return false;
@@ -66,7 +71,8 @@ Result<GeneralNamesPtr> build_sans(const std::vector<std::string>& sans) {
     } else if (inet_pton(AF_INET6, san.c_str(), ip.data()) == 1) {
       ip_len = 16;
     } else if (!is_dns_name(san)) {
-      return Error{"invalid subject alternative name \"" + san + "\": not an IP address or DNS name"};
+      return Error{ErrorKind::Invalid,
+                   "invalid subject alternative name \"" + san + "\": not an IP address or DNS name"};
     }
     GENERAL_NAME* gen = GENERAL_NAME_new();
     if (gen == nullptr) return ssl_error("allocating SAN");
@@ -129,7 +135,7 @@ Result<KeyPair> generate_ca(const CaOptions& options) {
 
 Result<KeyPair> issue_certificate(const KeyPair& ca, const CertOptions& options) {
   if (options.sans.empty() && options.common_name.empty()) {
-    return Error{"a certificate needs a common name or at least one subject alternative name"};
+    return Error{ErrorKind::Invalid, "a certificate needs a common name or at least one subject alternative name"};
   }
   auto sans = build_sans(options.sans);
   if (!sans) return sans.error();

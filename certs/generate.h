@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "certs/openssl_ptr.h"
-#include "certs/result.h"
+#include "common/result.h"
 
 namespace cell0::certs {
 
@@ -35,10 +35,10 @@ struct CertOptions {
   Usage usage = Usage::Server;
 };
 
-Result<EvpPkeyPtr> generate_key(KeyType type);
-Result<KeyPair> generate_ca(const CaOptions& options = {});
+common::Result<EvpPkeyPtr> generate_key(KeyType type);
+common::Result<KeyPair> generate_ca(const CaOptions& options = {});
 // Issues a leaf certificate signed by `ca`. common_name defaults to the first SAN.
-Result<KeyPair> issue_certificate(const KeyPair& ca, const CertOptions& options);
+common::Result<KeyPair> issue_certificate(const KeyPair& ca, const CertOptions& options);
 
 // The DNS and IP SANs of a certificate, IPs in their usual text form.
 std::vector<std::string> subject_alt_names(X509* cert);

@@ -14,6 +14,12 @@
 #include <openssl/pem.h>
 
 namespace cell0::certs {
+
+using common::Done;
+using common::Error;
+using common::ErrorKind;
+using common::Result;
+
 namespace {
 
 std::string bio_text(BIO* bio) {
@@ -28,7 +34,7 @@ BioPtr mem_bio(const std::string& text) {
 
 Result<std::string> read_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) return Error{"cannot read " + file.string() + ": " + std::strerror(errno)};
+  if (!in) return Error{ErrorKind::Io, "cannot read " + file.string() + ": " + std::strerror(errno)};
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
@@ -51,14 +57,14 @@ std::string to_pem(EVP_PKEY* key) {
 Result<X509Ptr> parse_certificate(const std::string& pem) {
   BioPtr bio = mem_bio(pem);
   X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!cert) return Error{"no PEM certificate: " + openssl_error_text()};
+  if (!cert) return Error{ErrorKind::Tls, "no PEM certificate: " + openssl_error_text()};
   return cert;
 }
 
 Result<EvpPkeyPtr> parse_private_key(const std::string& pem) {
   BioPtr bio = mem_bio(pem);
   EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!key) return Error{"no PEM private key: " + openssl_error_text()};
+  if (!key) return Error{ErrorKind::Tls, "no PEM private key: " + openssl_error_text()};
   return key;
 }
 
@@ -66,7 +72,7 @@ Result<X509Ptr> load_certificate(const std::filesystem::path& file) {
   auto text = read_file(file);
   if (!text) return text.error();
   auto cert = parse_certificate(*text);
-  if (!cert) return Error{file.string() + ": " + cert.error().message};
+  if (!cert) return cert.error().with_prefix(file.string() + ": ");
   return cert;
 }
 
@@ -77,7 +83,7 @@ Result<std::vector<X509Ptr>> load_certificates(const std::filesystem::path& file
   std::vector<X509Ptr> certs;
   while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.emplace_back(cert);
   ERR_clear_error();  // the read past the last certificate leaves a "no start line" error
-  if (certs.empty()) return Error{file.string() + ": no PEM certificate"};
+  if (certs.empty()) return Error{ErrorKind::Tls, file.string() + ": no PEM certificate"};
   return certs;
 }
 
@@ -85,7 +91,7 @@ Result<EvpPkeyPtr> load_private_key(const std::filesystem::path& file) {
   auto text = read_file(file);
   if (!text) return text.error();
   auto key = parse_private_key(*text);
-  if (!key) return Error{file.string() + ": " + key.error().message};
+  if (!key) return key.error().with_prefix(file.string() + ": ");
   return key;
 }
 
@@ -95,7 +101,8 @@ Result<KeyPair> load_key_pair(const std::filesystem::path& cert_file, const std:
   auto key = load_private_key(key_file);
   if (!key) return key.error();
   if (!key_matches(cert->get(), key->get())) {
-    return Error{"private key " + key_file.string() + " does not match certificate " + cert_file.string()};
+    return Error{ErrorKind::Tls,
+                 "private key " + key_file.string() + " does not match certificate " + cert_file.string()};
   }
   return KeyPair{std::move(*cert), std::move(*key)};
 }
@@ -105,7 +112,7 @@ Result<Done> write_file_atomic(const std::filesystem::path& file, const std::str
   const std::filesystem::path tmp = file.string() + ".tmp";
   const auto mode_bits = static_cast<mode_t>(mode);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_bits);
-  if (fd < 0) return Error{"cannot create " + tmp.string() + ": " + std::strerror(errno)};
+  if (fd < 0) return Error{ErrorKind::Io, "cannot create " + tmp.string() + ": " + std::strerror(errno)};
   bool ok = ::fchmod(fd, mode_bits) == 0;  // the umask may have narrowed or the file pre-existed
   std::size_t written = 0;
   while (ok && written < content.size()) {
@@ -120,7 +127,7 @@ Result<Done> write_file_atomic(const std::filesystem::path& file, const std::str
   if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
     const std::string reason = std::strerror(ok ? errno : saved);
     ::unlink(tmp.c_str());
-    return Error{"cannot write " + file.string() + ": " + reason};
+    return Error{ErrorKind::Io, "cannot write " + file.string() + ": " + reason};
   }
   return Done{};
 }
@@ -148,10 +155,10 @@ Result<Done> verify_chain(X509* ca, X509* cert) {
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!store || !ctx || X509_STORE_add_cert(store.get(), ca) != 1 ||
       X509_STORE_CTX_init(ctx.get(), store.get(), cert, nullptr) != 1) {
-    return Error{"cannot set up verification: " + openssl_error_text()};
+    return Error{ErrorKind::Tls, "cannot set up verification: " + openssl_error_text()};
   }
   if (X509_verify_cert(ctx.get()) != 1) {
-    return Error{X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()))};
+    return Error{ErrorKind::Tls, X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()))};
   }
   return Done{};
 }

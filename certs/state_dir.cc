@@ -6,6 +6,11 @@
 #include "certs/pem.h"
 
 namespace cell0::certs {
+
+using common::Error;
+using common::ErrorKind;
+using common::Result;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -26,7 +31,7 @@ bool covers(X509* cert, const std::vector<std::string>& sans) {
 Result<KeyPair> reusable_ca(const fs::path& dir, const StateDirOptions& options) {
   auto ca = load_key_pair(dir / kCaCertFile, dir / kCaKeyFile);
   if (!ca) return ca.error();
-  if (!fresh(ca->cert.get(), options)) return Error{"CA certificate expires soon"};
+  if (!fresh(ca->cert.get(), options)) return Error{ErrorKind::Tls, "CA certificate expires soon"};
   return ca;
 }
 
@@ -40,7 +45,7 @@ Result<CertPaths> write_cert_dir(const fs::path& dir, const KeyPair& ca, const K
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
     fs::create_directories(dir, ec);
-    if (ec) return Error{"cannot create " + dir.string() + ": " + ec.message()};
+    if (ec) return Error{ErrorKind::Io, "cannot create " + dir.string() + ": " + ec.message()};
     fs::permissions(dir, fs::perms::owner_all, ec);
   }
   // The key goes first: a reader that sees the new tls.crt must find its key.

@@ -27,14 +27,14 @@ bool is_dns_label(const std::string& s) {
 }
 
 // The CA already in `out`, when both of its files are there.
-certs::Result<std::optional<certs::KeyPair>> existing_ca(const fs::path& out) {
+common::Result<std::optional<certs::KeyPair>> existing_ca(const fs::path& out) {
   std::error_code ec;
   const bool has_cert = fs::exists(out / certs::kCaCertFile, ec);
   const bool has_key = fs::exists(out / certs::kCaKeyFile, ec);
   if (!has_cert && !has_key) return std::optional<certs::KeyPair>{};
   if (has_cert != has_key) {
-    return certs::Error{fmt::format("{} has only one of {} and {}: remove it or add the other", out.string(),
-                                    certs::kCaCertFile, certs::kCaKeyFile)};
+    return input_error(fmt::format("{} has only one of {} and {}: remove it or add the other", out.string(),
+                                   certs::kCaCertFile, certs::kCaKeyFile));
   }
   auto ca = certs::load_key_pair(out / certs::kCaCertFile, out / certs::kCaKeyFile);
   if (!ca) return ca.error();
@@ -48,14 +48,14 @@ std::vector<std::string> service_dns_names(const std::string& service, const std
   return {service, service + "." + namespace_name, svc, svc + ".cluster.local"};
 }
 
-certs::Result<GeneratedCerts> generate_install_certs(const GenerateCertsOptions& options) {
+common::Result<GeneratedCerts> generate_install_certs(const GenerateCertsOptions& options) {
   if (!is_dns_label(options.service)) {
-    return certs::Error{"--service \"" + options.service + "\" is not a valid Service name (DNS-1123 label)"};
+    return input_error("--service \"" + options.service + "\" is not a valid Service name (DNS-1123 label)");
   }
   if (!is_dns_label(options.namespace_name)) {
-    return certs::Error{"--namespace \"" + options.namespace_name + "\" is not a valid namespace name (DNS-1123 label)"};
+    return input_error("--namespace \"" + options.namespace_name + "\" is not a valid namespace name (DNS-1123 label)");
   }
-  if (options.days < 1) return certs::Error{"--days must be at least 1"};
+  if (options.days < 1) return input_error("--days must be at least 1");
 
   GeneratedCerts result;
   result.sans = service_dns_names(options.service, options.namespace_name);
@@ -73,9 +73,9 @@ certs::Result<GeneratedCerts> generate_install_certs(const GenerateCertsOptions&
   }
   const auto wanted_end = std::chrono::system_clock::now() + std::chrono::hours(24) * options.days;
   if (certs::not_after(ca.cert.get()) < wanted_end) {
-    return certs::Error{fmt::format("the CA in {} expires before a {}-day certificate would: remove {} and {} to "
-                                    "make a new CA (and re-register its caBundle), or pass a smaller --days",
-                                    options.out.string(), options.days, certs::kCaCertFile, certs::kCaKeyFile)};
+    return input_error(fmt::format("the CA in {} expires before a {}-day certificate would: remove {} and {} to "
+                                   "make a new CA (and re-register its caBundle), or pass a smaller --days",
+                                   options.out.string(), options.days, certs::kCaCertFile, certs::kCaKeyFile));
   }
   auto serving = certs::issue_certificate(ca, certs::CertOptions{.common_name = result.sans[2],
                                                                  .sans = result.sans,
@@ -90,7 +90,7 @@ certs::Result<GeneratedCerts> generate_install_certs(const GenerateCertsOptions&
   return result;
 }
 
-void add_certs_command(CLI::App& app) {
+Command add_certs_command(CLI::App& app) {
   CLI::App* certs_cmd = app.add_subcommand("certs", "Certificates for an in-cluster install");
   certs_cmd->require_subcommand(1);
   auto options = std::make_shared<GenerateCertsOptions>();
@@ -104,13 +104,10 @@ void add_certs_command(CLI::App& app) {
   gen->add_option("--out", options->out, "Output directory (created 0700 when missing)")->required();
   gen->add_option("--days", options->days, "Validity of the serving certificate")->capture_default_str();
   gen->add_option("--key", *key, "Key algorithm")->check(CLI::IsMember({"ecdsa", "rsa"}))->capture_default_str();
-  gen->callback([options, key] {
+  return Command{gen, 1, [options, key]() -> common::Result<int> {
     options->key_type = *key == "rsa" ? certs::KeyType::Rsa2048 : certs::KeyType::EcdsaP256;
     auto generated = generate_install_certs(*options);
-    if (!generated) {
-      std::fprintf(stderr, "error: %s\n", generated.error().message.c_str());
-      throw CLI::RuntimeError(1);
-    }
+    if (!generated) return generated.error();
     const std::time_t end = std::chrono::system_clock::to_time_t(generated->not_after);
     std::fprintf(stderr, "%s CA; wrote %s/{%s,%s,%s%s}; serving certificate for %s valid until %s\n",
                  generated->reused_ca ? "kept the existing" : "generated a new", options->out.string().c_str(),
@@ -118,7 +115,8 @@ void add_certs_command(CLI::App& app) {
                  fmt::format("{}", fmt::join(generated->sans, ", ")).c_str(),
                  fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(end)).c_str());
     std::printf("%s\n", generated->ca_bundle.c_str());
-  });
+    return 0;
+  }};
 }
 
 }  // namespace cell0::cli

@@ -7,11 +7,8 @@
 #include <vector>
 
 #include "certs/generate.h"
-#include "certs/result.h"
-
-namespace CLI {
-class App;
-}
+#include "cli/command.h"
+#include "common/result.h"
 
 namespace cell0::cli {
 
@@ -36,8 +33,8 @@ std::vector<std::string> service_dns_names(const std::string& service, const std
 
 // An existing ca.crt + ca.key in `out` is kept (so registered caBundles stay valid) and only the
 // serving certificate is issued anew.
-certs::Result<GeneratedCerts> generate_install_certs(const GenerateCertsOptions& options);
+common::Result<GeneratedCerts> generate_install_certs(const GenerateCertsOptions& options);
 
-void add_certs_command(CLI::App& app);
+Command add_certs_command(CLI::App& app);
 
 }  // namespace cell0::cli

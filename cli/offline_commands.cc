@@ -26,28 +26,20 @@ struct InterpretFlags {
   int timeout_ms = 1000;
 };
 
-// Thrown for bad input; the message is printed as one line and the command exits 1.
-struct CommandError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-json load_single_object(const std::string& file) {
-  try {
-    return common::load_single_object(file);
-  } catch (const common::YamlError& e) {
-    throw CommandError(e.what());
-  }
+// The object of --desired-file or --observed-file, when given.
+common::Result<common::Done> load_object(const std::string& file, json& object) {
+  if (file.empty()) return common::Done{};
+  auto loaded = common::load_single_object(file);
+  if (!loaded) return loaded.error();
+  object = std::move(*loaded);
+  return common::Done{};
 }
 
-json load_status_items(const std::string& file) {
-  std::vector<json> docs;
-  try {
-    docs = common::load_yaml_file(file);
-  } catch (const common::YamlError& e) {
-    throw CommandError(e.what());
-  }
+common::Result<json> load_status_items(const std::string& file) {
+  auto docs = common::load_yaml_file(file);
+  if (!docs) return docs.error();
   json items = json::array();
-  for (auto& d : docs) {
+  for (auto& d : *docs) {
     if (d.is_array()) {
       for (auto& e : d) items.push_back(std::move(e));
     } else {
@@ -71,35 +63,39 @@ int run_check(const std::shared_ptr<const interp::Registry>& registry) {
   return 0;
 }
 
-int run_interpret(const InterpretFlags& f) {
+common::Result<int> run_interpret(const InterpretFlags& f) {
   interp::set_print_sink(print_lua_line);
   std::vector<std::filesystem::path> paths(f.filenames.begin(), f.filenames.end());
   auto registry = interp::load_registry(paths);
-  if (!registry) throw CommandError(registry.error().message);
-  if ((*registry)->all().empty()) throw CommandError("no ResourceInterpreterCustomization found in the given files");
+  if (!registry) return registry.error();
+  if ((*registry)->all().empty()) return input_error("no ResourceInterpreterCustomization found in the given files");
   if (f.check) return run_check(*registry);
-  if (f.operation.empty()) throw CommandError("--operation is required (or --check)");
+  if (f.operation.empty()) return input_error("--operation is required (or --check)");
   auto op = interp::parse_operation(f.operation, true);
   if (!op) {
-    throw CommandError("unknown operation " + f.operation +
+    return input_error("unknown operation " + f.operation +
                        "; one of: InterpretReplica, InterpretComponent, ReviseReplica, Retain, AggregateStatus, "
                        "InterpretStatus, InterpretHealth, InterpretDependency");
   }
   interp::ConformanceCase c;
   c.operation = *op;
-  if (!f.desired_file.empty()) c.desired = load_single_object(f.desired_file);
-  if (!f.observed_file.empty()) c.observed = load_single_object(f.observed_file);
-  if (!f.status_file.empty()) c.status_items = load_status_items(f.status_file);
+  if (auto loaded = load_object(f.desired_file, c.desired); !loaded) return loaded.error();
+  if (auto loaded = load_object(f.observed_file, c.observed); !loaded) return loaded.error();
+  if (!f.status_file.empty()) {
+    auto items = load_status_items(f.status_file);
+    if (!items) return items.error();
+    c.status_items = std::move(*items);
+  }
   c.input_replicas = f.desired_replica;
   auto request = interp::case_request(c);
-  if (!request) throw CommandError(request.error().message);
+  if (!request) return request.error();
   interp::EngineOptions options;
   options.deadline = std::chrono::milliseconds(f.timeout_ms);
   options.pool_size = 1;
   interp::Engine engine(options);
   engine.set_registry(*registry);
   auto result = engine.interpret(*request);
-  if (!result) throw CommandError(result.error().message);
+  if (!result) return result.error();
   const json outputs = interp::case_outputs(*op, *result);
   for (const auto& [key, value] : outputs.items()) {
     std::cout << "---\n# " << key << "\n" << common::to_yaml(value);
@@ -107,9 +103,20 @@ int run_interpret(const InterpretFlags& f) {
   return 0;
 }
 
+common::Result<int> run_test(const std::vector<std::string>& dirs) {
+  std::vector<std::filesystem::path> roots(dirs.begin(), dirs.end());
+  const auto start = std::chrono::steady_clock::now();
+  auto sum = interp::run_conformance(roots, std::cout);
+  if (!sum) return sum.error();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  std::cout << "ran " << (sum->passed + sum->failed) << " cases in " << ms.count() << " ms\n";
+  std::cout << sum->passed << " passed, " << sum->failed << " failed" << std::endl;
+  return sum->failed == 0 && sum->passed > 0 ? 0 : 1;
+}
+
 }  // namespace
 
-void add_interpret_command(CLI::App& app) {
+Command add_interpret_command(CLI::App& app) {
   auto flags = std::make_shared<InterpretFlags>();
   auto* cmd = app.add_subcommand("interpret",
                                  "Run the customizations' Lua rules on local objects, like `karmadactl interpret`");
@@ -124,38 +131,14 @@ void add_interpret_command(CLI::App& app) {
   cmd->add_option("--desired-replica", flags->desired_replica, "Replicas for ReviseReplica");
   cmd->add_flag("--check", flags->check, "Only load and compile the customizations");
   cmd->add_option("--lua-timeout-ms", flags->timeout_ms, "Per-call script budget")->default_val(1000);
-  cmd->callback([flags] {
-    int rc = 0;
-    try {
-      rc = run_interpret(*flags);
-    } catch (const std::exception& e) {
-      std::cerr << "error: " << e.what() << "\n";
-      rc = 1;
-    }
-    throw CLI::RuntimeError(rc);
-  });
+  return Command{cmd, 1, [flags] { return run_interpret(*flags); }};
 }
 
-void add_test_command(CLI::App& app) {
+Command add_test_command(CLI::App& app) {
   auto dirs = std::make_shared<std::vector<std::string>>();
   auto* cmd = app.add_subcommand("test", "Run Karmada-format conformance cases (customizations.yaml + testdata/*.yaml)");
   cmd->add_option("DIR", *dirs, "Folders to search for customizations.yaml")->required();
-  cmd->callback([dirs] {
-    int rc = 0;
-    try {
-      std::vector<std::filesystem::path> roots(dirs->begin(), dirs->end());
-      const auto start = std::chrono::steady_clock::now();
-      auto sum = interp::run_conformance(roots, std::cout);
-      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-      std::cout << "ran " << (sum.passed + sum.failed) << " cases in " << ms.count() << " ms\n";
-      std::cout << sum.passed << " passed, " << sum.failed << " failed" << std::endl;
-      rc = sum.failed == 0 && sum.passed > 0 ? 0 : 1;
-    } catch (const std::exception& e) {
-      std::cerr << "error: " << e.what() << "\n";
-      rc = 2;
-    }
-    throw CLI::RuntimeError(rc);
-  });
+  return Command{cmd, 2, [dirs] { return run_test(*dirs); }};
 }
 
 }  // namespace cell0::cli

@@ -4,9 +4,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/command.h"
+
 namespace cell0::cli {
 
-void add_interpret_command(CLI::App& app);
-void add_test_command(CLI::App& app);
+Command add_interpret_command(CLI::App& app);
+Command add_test_command(CLI::App& app);
 
 }  // namespace cell0::cli

@@ -4,7 +4,6 @@
 #include <map>
 #include <iostream>
 #include <memory>
-#include <stdexcept>
 
 #include <CLI/CLI.hpp>
 
@@ -29,33 +28,23 @@ struct ReviewFlags {
   std::string namespaces;
 };
 
-struct BadInput : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-json load_object(const std::string& file) {
-  json object;
-  try {
-    object = common::load_single_object(file);
-  } catch (const common::YamlError& e) {
-    throw BadInput(e.what());
-  }
+common::Result<json> load_object(const std::string& file) {
+  auto object = common::load_single_object(file);
+  if (!object) return object.error();
   for (const char* key : {"apiVersion", "kind"}) {
-    if (!object.contains(key) || !object[key].is_string()) throw BadInput(file + ": the object has no " + key);
+    if (!object->contains(key) || !(*object)[key].is_string()) {
+      return input_error(file + ": the object has no " + key);
+    }
   }
   return object;
 }
 
 // The objects of a file: YAML documents, each an object or a List of them.
-std::vector<json> load_objects(const std::string& file) {
-  std::vector<json> documents;
-  try {
-    documents = common::load_yaml_file(file);
-  } catch (const common::YamlError& e) {
-    throw BadInput(e.what());
-  }
+common::Result<std::vector<json>> load_objects(const std::string& file) {
+  auto documents = common::load_yaml_file(file);
+  if (!documents) return documents.error();
   std::vector<json> out;
-  for (json& doc : documents) {
+  for (json& doc : *documents) {
     if (doc.is_null()) continue;
     if (doc.is_object() && doc.contains("items") && doc["items"].is_array()) {
       for (json& item : doc["items"]) out.push_back(std::move(item));
@@ -67,15 +56,17 @@ std::vector<json> load_objects(const std::string& file) {
 }
 
 // Namespace objects (`kubectl get ns -o yaml`): the view serve's namespace cache would hold.
-policies::NamespaceSnapshot load_namespaces(const std::string& file) {
+common::Result<policies::NamespaceSnapshot> load_namespaces(const std::string& file) {
+  auto objects = load_objects(file);
+  if (!objects) return objects.error();
   std::map<std::string, policies::NamespaceAnnotations> view;
-  for (const json& object : load_objects(file)) {
+  for (const json& object : *objects) {
     if (!object.is_object() || object.value("kind", "") != "Namespace") {
-      throw BadInput(file + ": --namespaces takes Namespace objects (v1)");
+      return input_error(file + ": --namespaces takes Namespace objects (v1)");
     }
     const json meta = object.value("metadata", json::object());
     const std::string name = meta.is_object() ? meta.value("name", "") : "";
-    if (name.empty()) throw BadInput(file + ": a Namespace has no metadata.name");
+    if (name.empty()) return input_error(file + ": a Namespace has no metadata.name");
     auto& kept = view[name];
     const json annotations = meta.value("annotations", json::object());
     if (!annotations.is_object()) continue;
@@ -87,43 +78,60 @@ policies::NamespaceSnapshot load_namespaces(const std::string& file) {
 }
 
 // Cluster objects as `kubectl get clusters -o yaml` prints them (a List) or as YAML documents.
-policies::ClusterSnapshot load_clusters(const std::string& file) {
-  const std::vector<json> documents = load_objects(file);
+common::Result<policies::ClusterSnapshot> load_clusters(const std::string& file) {
+  auto documents = load_objects(file);
+  if (!documents) return documents.error();
   auto clusters = std::make_shared<std::vector<policies::ClusterInfo>>();
-  auto add = [&](const json& object) {
+  for (const json& object : *documents) {
     if (!object.is_object() || object.value("kind", "") != "Cluster") {
-      throw BadInput(file + ": --clusters takes Cluster objects (cluster.karmada.io/v1alpha1), got " +
-                     (object.is_object() ? "kind \"" + object.value("kind", "") + "\"" : std::string("a non-object")));
+      const std::string got =
+          object.is_object() ? "kind \"" + object.value("kind", "") + "\"" : std::string("a non-object");
+      return input_error(file + ": --clusters takes Cluster objects (cluster.karmada.io/v1alpha1), got " + got);
     }
     policies::ClusterInfo info = policies::cluster_info_from(object);
-    if (info.name.empty()) throw BadInput(file + ": a Cluster has no metadata.name");
+    if (info.name.empty()) return input_error(file + ": a Cluster has no metadata.name");
     clusters->push_back(std::move(info));
-  };
-  for (const json& doc : documents) add(doc);
+  }
   std::sort(clusters->begin(), clusters->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  return clusters;
+  return policies::ClusterSnapshot(std::move(clusters));
 }
 
-int run_review(const ReviewFlags& f) {
+common::Result<int> run_review(const ReviewFlags& f) {
   policies::Policy policy;
   if (!f.policy.empty()) {
     auto loaded = policies::load_policy_file(f.policy);
-    if (!loaded.policy) throw BadInput(loaded.error);
-    policy = std::move(*loaded.policy);
+    if (!loaded) return loaded.error();
+    policy = std::move(*loaded);
   }
   policies::AdmissionInput input;
-  if (!f.clusters.empty()) input.clusters = load_clusters(f.clusters);
+  if (!f.clusters.empty()) {
+    auto clusters = load_clusters(f.clusters);
+    if (!clusters) return clusters.error();
+    input.clusters = std::move(*clusters);
+  }
   input.sub_resource = f.subresource;
-  if (!f.namespaces.empty()) input.namespaces = load_namespaces(f.namespaces);
-  const json object = load_object(f.file);
+  if (!f.namespaces.empty()) {
+    auto namespaces = load_namespaces(f.namespaces);
+    if (!namespaces) return namespaces.error();
+    input.namespaces = std::move(*namespaces);
+  }
+  auto loaded = load_object(f.file);
+  if (!loaded) return loaded.error();
+  const json object = std::move(*loaded);
   std::string operation = f.operation;
   if (operation.empty()) operation = f.old_file.empty() ? "CREATE" : "UPDATE";
-  if (!policies::parse_operation(operation, input.operation) || input.operation == policies::Operation::Connect) {
-    throw BadInput("--operation must be CREATE, UPDATE or DELETE, got \"" + operation + "\"");
+  const auto parsed = policies::parse_operation(operation);
+  if (!parsed || *parsed == policies::Operation::Connect) {
+    return input_error("--operation must be CREATE, UPDATE or DELETE, got \"" + operation + "\"");
   }
-  if (!f.old_file.empty()) input.old_object = load_object(f.old_file);
+  input.operation = *parsed;
+  if (!f.old_file.empty()) {
+    auto old_object = load_object(f.old_file);
+    if (!old_object) return old_object.error();
+    input.old_object = std::move(*old_object);
+  }
   if (input.operation == policies::Operation::Update && input.old_object.is_null()) {
-    throw BadInput("--operation UPDATE needs --old-file");
+    return input_error("--operation UPDATE needs --old-file");
   }
   if (input.operation == policies::Operation::Delete) {
     input.old_object = object;  // as the apiserver sends it: the stored object, no new one
@@ -156,7 +164,7 @@ int run_review(const ReviewFlags& f) {
 
 }  // namespace
 
-void add_review_command(CLI::App& app) {
+Command add_review_command(CLI::App& app) {
   auto flags = std::make_shared<ReviewFlags>();
   auto* cmd = app.add_subcommand("review",
                                  "Run the admission chain (/mutate then /validate) offline on an object, like "
@@ -177,16 +185,7 @@ void add_review_command(CLI::App& app) {
   cmd->add_option("--namespaces", flags->namespaces,
                   "Namespace objects (YAML documents or a List) whose annotations opt namespaces in to the zone "
                   "rules, as serve would see them with --cell0-kubeconfig");
-  cmd->callback([flags] {
-    int rc = 0;
-    try {
-      rc = run_review(*flags);
-    } catch (const std::exception& e) {
-      std::cerr << "error: " << e.what() << "\n";
-      rc = 2;
-    }
-    throw CLI::RuntimeError(rc);
-  });
+  return Command{cmd, 2, [flags] { return run_review(*flags); }};
 }
 
 }  // namespace cell0::cli

@@ -4,12 +4,10 @@
 // exit 0 when allowed, 1 when denied, 2 on bad input.
 #pragma once
 
-namespace CLI {
-class App;
-}
+#include "cli/command.h"
 
 namespace cell0::cli {
 
-void add_review_command(CLI::App& app);
+Command add_review_command(CLI::App& app);
 
 }  // namespace cell0::cli

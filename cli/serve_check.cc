@@ -37,7 +37,7 @@ int check_serve_config(const ServeConfig& config) {
     if (!ca) fail("--client-ca: " + ca.error().message);
   }
   if (!config.policy.empty()) {
-    if (auto loaded = policies::load_policy_file(config.policy); !loaded.policy) fail("--policy: " + loaded.error);
+    if (auto loaded = policies::load_policy_file(config.policy); !loaded) fail("--policy: " + loaded.error().message);
   }
   if (config.reconcile_taints()) {
     auto connection = kube::resolve_kube_connection(config.kubeconfig.string(), config.kube_context, config.in_cluster);

@@ -21,11 +21,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-interp::Error config_error(std::string message) { return interp::Error{interp::ErrorKind::Config, std::move(message)}; }
+common::Error config_error(std::string message) { return common::Error{common::ErrorKind::Config, std::move(message)}; }
 
 // A number followed by a unit from the table; the unit may be empty when "" is in the table.
 template <typename T>
-interp::Result<T> parse_with_unit(std::string_view text, const std::map<std::string, double>& units,
+common::Result<T> parse_with_unit(std::string_view text, const std::map<std::string, double>& units,
                                   const char* what) {
   const auto digits_end = text.find_first_not_of("0123456789.");
   const std::string_view number = text.substr(0, digits_end);
@@ -68,14 +68,14 @@ std::string setting_key(std::string_view name) {
   return out;
 }
 
-interp::Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
+common::Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   static const std::map<std::string, double> kUnits = {{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
   auto ms = parse_with_unit<long long>(text, kUnits, "duration");
   if (!ms) return ms.error();
   return std::chrono::milliseconds(*ms);
 }
 
-interp::Result<std::size_t> parse_byte_size(std::string_view text) {
+common::Result<std::size_t> parse_byte_size(std::string_view text) {
   static const std::map<std::string, double> kUnits = {
       {"", 1}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"Ki", 1024}, {"Mi", 1048576}, {"Gi", 1073741824}};
   return parse_with_unit<std::size_t>(text, kUnits, "size");
@@ -142,7 +142,8 @@ fs::path default_customizations_dir() {
   return {};
 }
 
-interp::Result<bool> apply_config_file(const fs::path& file, ServeSettings& s, const std::set<std::string>& given) {
+common::Result<common::Done> apply_config_file(const fs::path& file, ServeSettings& s,
+                                               const std::set<std::string>& given) {
   using Setter = std::function<void(const YAML::Node&, const std::string&)>;
   auto text = [](std::string& field) -> Setter {
     return [&field](const YAML::Node& n, const std::string& k) { field = yaml_scalar(n, k); };
@@ -183,7 +184,7 @@ interp::Result<bool> apply_config_file(const fs::path& file, ServeSettings& s, c
   };
   try {
     const YAML::Node root = YAML::LoadFile(file.string());
-    if (root.IsNull()) return true;
+    if (root.IsNull()) return common::Done{};
     if (!root.IsMap()) return config_error(file.string() + ": expected a map of settings");
     for (const auto& entry : root) {
       const std::string name = entry.first.as<std::string>();
@@ -198,10 +199,10 @@ interp::Result<bool> apply_config_file(const fs::path& file, ServeSettings& s, c
   } catch (const YAML::Exception& e) {
     return config_error(fmt::format("{}: {}", file.string(), e.what()));
   }
-  return true;
+  return common::Done{};
 }
 
-interp::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
+common::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
   ServeConfig c;
   auto listen = webhook::parse_listen_address(s.listen);
   if (!listen) return config_error("--listen: " + listen.error().message);

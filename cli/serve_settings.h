@@ -48,7 +48,7 @@
 #include <spdlog/common.h>
 
 #include "interpreters/engine.h"
-#include "interpreters/error.h"
+#include "common/result.h"
 #include "webhook/admission_endpoint.h"
 #include "webhook/server.h"
 
@@ -124,15 +124,15 @@ std::string setting_key(std::string_view name);
 
 // Fills the settings not in `given` (normalized keys of flags set on the command line) from the
 // YAML file.
-interp::Result<bool> apply_config_file(const std::filesystem::path& file, ServeSettings& settings,
-                                       const std::set<std::string>& given);
+common::Result<common::Done> apply_config_file(const std::filesystem::path& file, ServeSettings& settings,
+                                               const std::set<std::string>& given);
 
-interp::Result<ServeConfig> resolve_settings(const ServeSettings& settings);
+common::Result<ServeConfig> resolve_settings(const ServeSettings& settings);
 
 // "10s", "500ms", "2m", "1h" or a bare number of seconds.
-interp::Result<std::chrono::milliseconds> parse_duration(std::string_view text);
+common::Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 // "64Mi", "1Gi", "512Ki", "100M", "1000000" (bytes).
-interp::Result<std::size_t> parse_byte_size(std::string_view text);
+common::Result<std::size_t> parse_byte_size(std::string_view text);
 // The text parse_duration reads back: whole seconds as "10s", else "1500ms".
 std::string format_duration(std::chrono::milliseconds duration);
 // The text parse_byte_size reads back: the largest of Gi, Mi and Ki that divides it ("64Ki"),

@@ -8,11 +8,11 @@
 
 namespace cell0::cli {
 
-certs::Result<std::pair<std::filesystem::path, std::filesystem::path>> serving_certificate_files(
+common::Result<std::pair<std::filesystem::path, std::filesystem::path>> serving_certificate_files(
     const ServeConfig& config) {
   if (!config.server.cert_file.empty()) return std::pair{config.server.cert_file, config.server.key_file};
   auto paths = certs::ensure_state_dir_certs(config.state_dir, config.sans);
-  if (!paths) return certs::Error{"state dir " + config.state_dir.string() + ": " + paths.error().message};
+  if (!paths) return paths.error().with_prefix("state dir " + config.state_dir.string() + ": ");
   common::log_event(spdlog::level::info, paths->generated ? "generated serving certificate" : "reusing serving certificate",
             {{"dir", config.state_dir.string()},
              {"caFile", paths->ca_cert.string()},

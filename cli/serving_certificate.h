@@ -5,14 +5,14 @@
 #include <filesystem>
 #include <utility>
 
-#include "certs/result.h"
+#include "common/result.h"
 
 namespace cell0::cli {
 
 struct ServeConfig;
 
 // The certificate and key files; generating logs where they are.
-certs::Result<std::pair<std::filesystem::path, std::filesystem::path>> serving_certificate_files(
+common::Result<std::pair<std::filesystem::path, std::filesystem::path>> serving_certificate_files(
     const ServeConfig& config);
 
 }  // namespace cell0::cli

@@ -36,11 +36,11 @@ int run_taint_clusters(const TaintClustersSettings& s, std::ostream& out, std::o
   policies::Policy policy;
   if (!s.policy.empty()) {
     auto loaded = policies::load_policy_file(s.policy);
-    if (!loaded.policy) {
-      err << "error: --policy: " << loaded.error << "\n";
+    if (!loaded) {
+      err << "error: --policy: " << loaded.error().message << "\n";
       return 1;
     }
-    policy = *loaded.policy;
+    policy = *loaded;
   }
   auto connection = kube::resolve_kube_connection(s.kubeconfig, s.context, s.in_cluster);
   if (!connection) {
@@ -78,7 +78,7 @@ int run_taint_clusters(const TaintClustersSettings& s, std::ostream& out, std::o
   return pass.all_hold() ? 0 : 1;
 }
 
-void add_taint_clusters_command(CLI::App& app) {
+Command add_taint_clusters_command(CLI::App& app) {
   auto settings = std::make_shared<TaintClustersSettings>();
   auto timeout = std::make_shared<std::string>("15s");
   CLI::App* cmd = app.add_subcommand(
@@ -91,17 +91,15 @@ void add_taint_clusters_command(CLI::App& app) {
   cmd->add_flag("--dry-run", settings->dry_run, "Print what would change; change nothing");
   cmd->add_option("--policy", settings->policy, "Admission policy file (YAML): pureControl.taint, clusterLabel, clusterNames");
   cmd->add_option("--timeout", *timeout, "Timeout of each API request")->capture_default_str();
-  cmd->callback([settings, timeout] {
+  return Command{cmd, 1, [settings, timeout]() -> common::Result<int> {
     common::setup_json_logging(spdlog::level::warn);
     auto t = parse_duration(*timeout);
     if (!t || t->count() <= 0) {
-      std::cerr << "error: --timeout: " << (t ? std::string("must be positive") : t.error().message) << "\n";
-      throw CLI::RuntimeError(1);
+      return input_error("--timeout: " + (t ? std::string("must be positive") : t.error().message));
     }
     settings->client.request_timeout = *t;
-    const int rc = run_taint_clusters(*settings, std::cout, std::cerr);
-    if (rc != 0) throw CLI::RuntimeError(rc);
-  });
+    return run_taint_clusters(*settings, std::cout, std::cerr);
+  }};
 }
 
 }  // namespace cell0::cli

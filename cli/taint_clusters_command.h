@@ -7,11 +7,8 @@
 #include <ostream>
 #include <string>
 
+#include "cli/command.h"
 #include "kube/kube_client.h"
-
-namespace CLI {
-class App;
-}
 
 namespace cell0::cli {
 
@@ -24,7 +21,8 @@ struct TaintClustersSettings {
   kube::KubeClientOptions client;
 };
 
+// Writes the report to `out` and what went wrong to `err`; the exit status.
 int run_taint_clusters(const TaintClustersSettings& settings, std::ostream& out, std::ostream& err);
-void add_taint_clusters_command(CLI::App& app);
+Command add_taint_clusters_command(CLI::App& app);
 
 }  // namespace cell0::cli

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -17,6 +18,13 @@ namespace cell0::common {
 namespace {
 
 using nlohmann::json;
+
+// Thrown while converting, from deep inside yaml-cpp's parser too; parse_yaml_documents turns it
+// into an Error.
+class YamlError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 bool one_of(const std::string& s, std::initializer_list<const char*> options) {
   for (const char* o : options) {
@@ -214,7 +222,7 @@ void refuse_yaml_cpp_hang(const std::string& text) {
 
 }  // namespace
 
-std::vector<json> parse_yaml_documents(const std::string& text) {
+Result<std::vector<json>> parse_yaml_documents(const std::string& text) {
   std::vector<json> docs;
   try {
     refuse_yaml_cpp_hang(text);
@@ -223,32 +231,33 @@ std::vector<json> parse_yaml_documents(const std::string& text) {
       if (!doc.is_null()) docs.push_back(std::move(doc));
     }
   } catch (const YAML::Exception& e) {
-    throw YamlError(e.mark.is_null() ? e.msg
-                                     : "line " + std::to_string(e.mark.line + 1) + ", column " +
-                                           std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return Error{ErrorKind::Invalid, e.mark.is_null() ? e.msg
+                                                      : "line " + std::to_string(e.mark.line + 1) + ", column " +
+                                                            std::to_string(e.mark.column + 1) + ": " + e.msg};
+  } catch (const YamlError& e) {
+    return Error{ErrorKind::Invalid, e.what()};
   }
   return docs;
 }
 
-std::vector<json> load_yaml_file(const std::filesystem::path& path) {
+Result<std::vector<json>> load_yaml_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw YamlError(path.string() + ": cannot read file");
+  if (!in) return Error{ErrorKind::Io, path.string() + ": cannot read file"};
   std::ostringstream ss;
   ss << in.rdbuf();
-  try {
-    return parse_yaml_documents(ss.str());
-  } catch (const YamlError& e) {
-    throw YamlError(path.string() + ": " + e.what());
-  }
+  auto docs = parse_yaml_documents(ss.str());
+  if (!docs) return docs.error().with_prefix(path.string() + ": ");
+  return docs;
 }
 
-json load_single_object(const std::filesystem::path& path) {
+Result<json> load_single_object(const std::filesystem::path& path) {
   auto docs = load_yaml_file(path);
-  if (docs.size() != 1 || !docs[0].is_object()) {
-    throw YamlError(path.string() + ": expected exactly one object, found " + std::to_string(docs.size()) +
-                    " documents");
+  if (!docs) return docs.error();
+  if (docs->size() != 1 || !(*docs)[0].is_object()) {
+    return Error{ErrorKind::Invalid, path.string() + ": expected exactly one object, found " +
+                                         std::to_string(docs->size()) + " documents"};
   }
-  return std::move(docs[0]);
+  return std::move((*docs)[0]);
 }
 
 std::string to_yaml(const json& value) {

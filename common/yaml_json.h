@@ -4,27 +4,24 @@
 #pragma once
 
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/result.h"
+
 namespace cell0::common {
 
-class YamlError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// Every non-empty document of a multi-document YAML text. Invalid ("line N, column M: ...") when
+// the text is not YAML.
+Result<std::vector<nlohmann::json>> parse_yaml_documents(const std::string& text);
 
-// Every non-empty document of a multi-document YAML text. Throws YamlError ("line N: ...").
-std::vector<nlohmann::json> parse_yaml_documents(const std::string& text);
+// The same for a file; the error names the file (Io when it cannot be read).
+Result<std::vector<nlohmann::json>> load_yaml_file(const std::filesystem::path& path);
 
-// The same for a file; the error names the file.
-std::vector<nlohmann::json> load_yaml_file(const std::filesystem::path& path);
-
-// The single object a YAML file holds; YamlError naming the file otherwise.
-nlohmann::json load_single_object(const std::filesystem::path& path);
+// The single object a YAML file holds; an error naming the file otherwise.
+Result<nlohmann::json> load_single_object(const std::filesystem::path& path);
 
 // Prints JSON as block YAML (for `interpret` output).
 std::string to_yaml(const nlohmann::json& value);

@@ -76,7 +76,7 @@ void NamespaceCache::set_error(std::string error) {
   last_error_ = std::move(error);
 }
 
-kube::ApiResult<std::string> NamespaceCache::list_once() {
+common::Result<std::string> NamespaceCache::list_once() {
   auto listed = client_.list(kNamespacesPath);
   if (!listed) {
     if (metrics_) metrics_->lists.inc({"error"});

@@ -58,7 +58,7 @@ class NamespaceCache {
   NamespaceCache& operator=(const NamespaceCache&) = delete;
 
   // One full list into the view; the list's resourceVersion, or the error.
-  kube::ApiResult<std::string> list_once();
+  common::Result<std::string> list_once();
   // The list/watch loop on its own thread, until stop().
   void start();
   void stop();

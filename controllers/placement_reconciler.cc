@@ -109,14 +109,14 @@ PlacementOutcome PlacementReconciler::reconcile(json object, const policies::Clu
                          {"resourceVersion", meta(*patched, "resourceVersion")}});
       return out;
     }
-    const kube::ApiError& e = patched.error();
-    if (e.status == 404) return out;  // deleted meanwhile
-    if ((e.status == 409 || e.status == 422) && attempt < options_.base.max_patch_attempts) {
+    const common::Error& e = patched.error();
+    if (e.http_status == 404) return out;  // deleted meanwhile
+    if ((e.http_status == 409 || e.http_status == 422) && attempt < options_.base.max_patch_attempts) {
       ++out.conflicts;
       if (metrics_) metrics_->conflicts.inc();
       auto fresh = client_.get(object_path(object));
       if (!fresh) {
-        if (fresh.error().status == 404) return out;
+        if (fresh.error().http_status == 404) return out;
         return failed("get", fresh.error().text());
       }
       object = std::move(*fresh);
@@ -131,7 +131,8 @@ PlacementPassResult PlacementReconciler::run_once() {
   const auto policy = policy_();
   const policies::ClusterSnapshot clusters = clusters_();
   if (!policy || !clusters) {
-    result.error = kube::ApiError{0, "NotReady", !policy ? "no admission policy loaded yet" : "no cluster inventory yet"};
+    const char* missing = !policy ? "no admission policy loaded yet" : "no cluster inventory yet";
+    result.error = common::Error{common::ErrorKind::Unavailable, missing, 0, "NotReady"};
     count(metrics_ ? &metrics_->errors : nullptr, {!policy ? "policy" : "inventory"});
     return result;
   }

@@ -59,7 +59,7 @@ struct PlacementOutcome {
 
 struct PlacementPassResult {
   std::vector<PlacementOutcome> policies;
-  std::optional<kube::ApiError> error;  // a list failed, or no inventory / policy yet
+  std::optional<common::Error> error;  // a list failed, or no inventory / policy yet
   bool all_hold() const;
 };
 

@@ -62,7 +62,7 @@ ClusterOutcome TaintReconciler::reconcile(json cluster, bool dry_run) {
   ClusterOutcome out;
   out.name = name_of(cluster);
   common::Counter* reconciles = metrics_ ? &metrics_->reconciles : nullptr;
-  auto failed = [&](const std::string& stage, const kube::ApiError& e) {
+  auto failed = [&](const std::string& stage, const common::Error& e) {
     out.error = e.text();
     count(reconciles, {"error"});
     count(metrics_ ? &metrics_->errors : nullptr, {stage});
@@ -71,7 +71,7 @@ ClusterOutcome TaintReconciler::reconcile(json cluster, bool dry_run) {
     return out;
   };
   const std::optional<policies::PureControl> rule = rule_();
-  if (!rule) return failed("policy", kube::ApiError{0, "NoPolicy", "no admission policy loaded yet"});
+  if (!rule) return failed("policy", {common::ErrorKind::Unavailable, "no admission policy loaded yet", 0, "NoPolicy"});
   for (int attempt = 1;; ++attempt) {
     const policies::ClusterTaintPlan plan = policies::plan_cluster_taint(cluster, *rule);
     // Whether the cluster carried the taint when first seen (for taint-clusters' table).
@@ -100,20 +100,20 @@ ClusterOutcome TaintReconciler::reconcile(json cluster, bool dry_run) {
                  {"resourceVersion", version_of(*patched)}});
       return out;
     }
-    const kube::ApiError& e = patched.error();
-    if (e.status == 404) {  // deleted meanwhile: nothing left to keep
+    const common::Error& e = patched.error();
+    if (e.http_status == 404) {  // deleted meanwhile: nothing left to keep
       cache_.remove(out.name);
       out.action = policies::TaintAction::None;
       return out;
     }
     // 409: the resourceVersion test failed; 422: a `test` of a taint element failed. Either way
     // the cluster changed since we read it: plan again from a fresh copy.
-    if ((e.status == 409 || e.status == 422) && attempt < options_.max_patch_attempts) {
+    if ((e.http_status == 409 || e.http_status == 422) && attempt < options_.max_patch_attempts) {
       ++out.conflicts;
       if (metrics_) metrics_->conflicts.inc();
       auto fresh = client_.get(cluster_path(out.name));
       if (!fresh) {
-        if (fresh.error().status == 404) {
+        if (fresh.error().http_status == 404) {
           cache_.remove(out.name);
           out.action = policies::TaintAction::None;
           return out;

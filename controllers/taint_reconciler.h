@@ -54,7 +54,7 @@ struct ClusterOutcome {
 
 struct PassResult {
   std::vector<ClusterOutcome> clusters;
-  std::optional<kube::ApiError> list_error;
+  std::optional<common::Error> list_error;
   std::string resource_version;  // of the list
   bool all_hold() const;
 };

@@ -13,6 +13,10 @@
 namespace cell0::interp {
 namespace {
 
+using common::Error;
+using common::ErrorKind;
+using common::Result;
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -173,7 +177,7 @@ std::string show(const json& v) { return v.is_null() ? "<nothing>" : lua::go_jso
 
 }  // namespace
 
-std::vector<ConformanceSuite> discover_suites(const std::vector<fs::path>& roots) {
+Result<std::vector<ConformanceSuite>> discover_suites(const std::vector<fs::path>& roots) {
   std::vector<ConformanceSuite> suites;
   for (const auto& root : roots) {
     std::vector<fs::path> found;
@@ -186,7 +190,7 @@ std::vector<ConformanceSuite> discover_suites(const std::vector<fs::path>& roots
         if (it->is_regular_file() && it->path().filename() == "customizations.yaml") found.push_back(it->path());
       }
     } else {
-      throw std::runtime_error(root.string() + ": no such file or directory");
+      return Error{ErrorKind::Io, root.string() + ": no such file or directory"};
     }
     std::sort(found.begin(), found.end());
     for (const auto& f : found) {
@@ -206,22 +210,24 @@ std::vector<ConformanceSuite> discover_suites(const std::vector<fs::path>& roots
   return suites;
 }
 
-std::vector<ConformanceCase> load_cases(const fs::path& file) {
+Result<std::vector<ConformanceCase>> load_cases(const fs::path& file) {
+  auto docs = common::load_yaml_file(file);
+  if (!docs) return docs.error();
   std::vector<ConformanceCase> cases;
-  for (const auto& doc : common::load_yaml_file(file)) {
+  for (const auto& doc : *docs) {
     ConformanceCase c;
     c.file = file.string();
-    if (!doc.is_object()) throw std::runtime_error(file.string() + ": a case must be a map");
+    if (!doc.is_object()) return Error{ErrorKind::Invalid, file.string() + ": a case must be a map"};
     const json* name = ifield(doc, "name");
     c.name = name != nullptr && name->is_string() ? name->get<std::string>() : "<unnamed>";
     const json* op = ifield(doc, "operation");
     if (op == nullptr || !op->is_string()) {
-      throw std::runtime_error(file.string() + ": case \"" + c.name + "\" has no operation");
+      return Error{ErrorKind::Invalid, file.string() + ": case \"" + c.name + "\" has no operation"};
     }
     auto parsed = parse_operation(op->get<std::string>(), true);
     if (!parsed) {
-      throw std::runtime_error(file.string() + ": case \"" + c.name + "\": unknown operation " +
-                               op->get<std::string>());
+      return Error{ErrorKind::Invalid,
+                   file.string() + ": case \"" + c.name + "\": unknown operation " + op->get<std::string>()};
     }
     c.operation = *parsed;
     c.desired = or_null(ifield(doc, "desiredObj"));
@@ -311,24 +317,25 @@ std::vector<std::string> compare_outputs(const json& expected_output, const json
   return problems;
 }
 
-ConformanceSummary run_conformance(const std::vector<fs::path>& roots, std::ostream& out, EngineOptions options) {
+Result<ConformanceSummary> run_conformance(const std::vector<fs::path>& roots, std::ostream& out,
+                                           EngineOptions options) {
+  auto suites = discover_suites(roots);
+  if (!suites) return suites.error();
   ConformanceSummary sum;
   Engine engine(options);
   auto fail = [&](const std::string& where, const std::string& what) {
     ++sum.failed;
     out << "FAIL " << where << "\n    " << what << "\n";
   };
-  for (const auto& suite : discover_suites(roots)) {
+  for (const auto& suite : *suites) {
     auto registry = load_registry({suite.customizations});
     for (const auto& file : suite.testdata) {
-      std::vector<ConformanceCase> cases;
-      try {
-        cases = load_cases(file);
-      } catch (const std::exception& e) {
-        fail(file.string(), e.what());
+      auto cases = load_cases(file);
+      if (!cases) {
+        fail(file.string(), cases.error().message);
         continue;
       }
-      for (const auto& c : cases) {
+      for (const auto& c : *cases) {
         const std::string where = c.file + " \"" + c.name + "\" (" + std::string(operation_name(c.operation)) + ")";
         if (!registry) {
           fail(where, registry.error().message);

@@ -31,14 +31,14 @@ struct ConformanceSuite {
   std::vector<std::filesystem::path> testdata;
 };
 
-// Every suite under the given directories (sorted).
-std::vector<ConformanceSuite> discover_suites(const std::vector<std::filesystem::path>& roots);
+// Every suite under the given directories (sorted); Io naming a root that does not exist.
+common::Result<std::vector<ConformanceSuite>> discover_suites(const std::vector<std::filesystem::path>& roots);
 
-// The cases of one testdata file. Throws std::runtime_error naming the file on bad input.
-std::vector<ConformanceCase> load_cases(const std::filesystem::path& file);
+// The cases of one testdata file; an error naming the file on bad input.
+common::Result<std::vector<ConformanceCase>> load_cases(const std::filesystem::path& file);
 
 // The request a case stands for; BadRequest on an inconsistent case.
-Result<InterpretRequest> case_request(const ConformanceCase& c);
+common::Result<InterpretRequest> case_request(const ConformanceCase& c);
 
 // Result keys (`replica`, `requires`, `revised`, ...) for an operation's result. `status` holds
 // the parsed raw status.
@@ -53,8 +53,8 @@ struct ConformanceSummary {
 };
 
 // Runs every case under the roots with a fresh engine per suite; prints each failure with
-// expected vs got, and a summary line.
-ConformanceSummary run_conformance(const std::vector<std::filesystem::path>& roots, std::ostream& out,
-                                   EngineOptions options = {});
+// expected vs got. An error only when a root does not exist (a bad file or case is a failure).
+common::Result<ConformanceSummary> run_conformance(const std::vector<std::filesystem::path>& roots, std::ostream& out,
+                                                   EngineOptions options = {});
 
 }  // namespace cell0::interp

@@ -16,6 +16,10 @@
 namespace cell0::interp {
 namespace {
 
+using common::Error;
+using common::ErrorKind;
+using common::Result;
+
 using nlohmann::json;
 
 // gopher-lua's numbering of value types, which Karmada prints in some errors.

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "interpreters/error.h"
+#include "common/result.h"
 #include "interpreters/operation.h"
 
 namespace cell0::interp {
@@ -82,8 +82,8 @@ class Engine {
   bool has_hook_for_test(const std::string& api_version, const std::string& kind, Operation op) const;
 
   // Runs the rule(s) for the object's apiVersion/kind (taken from request.object, or from
-  // request.observed when object is null). ErrorKind::NoHook when nothing handles it.
-  Result<InterpretResult> interpret(const InterpretRequest& request) const;
+  // request.observed when object is null). common::ErrorKind::NoHook when nothing handles it.
+  common::Result<InterpretResult> interpret(const InterpretRequest& request) const;
 
   EngineStats stats() const;
 
@@ -95,7 +95,7 @@ class Engine {
 // Loads every ResourceInterpreterCustomization from the given YAML files and directories
 // (recursively; `testdata` folders are skipped), compiling each script once. The error names
 // the file, the customization, the rule and the line.
-Result<std::shared_ptr<const Registry>> load_registry(const std::vector<std::filesystem::path>& paths);
+common::Result<std::shared_ptr<const Registry>> load_registry(const std::vector<std::filesystem::path>& paths);
 
 // Summary of a snapshot, for logs and metrics.
 struct RegistryInfo {

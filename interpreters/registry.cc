@@ -9,6 +9,10 @@
 namespace cell0::interp {
 namespace {
 
+using common::Error;
+using common::ErrorKind;
+using common::Result;
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -121,14 +125,10 @@ Result<std::shared_ptr<const Registry>> Registry::build(const std::vector<fs::pa
   auto reg = std::make_shared<Registry>();
   std::unordered_map<std::string, std::string> names;  // name -> file
   for (const auto& f : *files) {
-    std::vector<json> docs;
-    try {
-      docs = common::load_yaml_file(f);
-    } catch (const common::YamlError& e) {
-      return config_error(e.what());
-    }
+    auto docs = common::load_yaml_file(f);
+    if (!docs) return config_error(docs.error().message);
     reg->files_.push_back(f.string());
-    for (const auto& doc : docs) {
+    for (const auto& doc : *docs) {
       auto c = parse_customization(doc, f.string());
       if (!c) return c.error();
       auto [it, inserted] = names.emplace((*c)->name, f.string());

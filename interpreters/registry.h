@@ -37,7 +37,7 @@ class Registry {
   const std::vector<std::string>& files() const { return files_; }
 
   // Adds the ResourceInterpreterCustomizations of one parsed YAML document set.
-  static Result<std::shared_ptr<const Registry>> build(const std::vector<std::filesystem::path>& paths);
+  static common::Result<std::shared_ptr<const Registry>> build(const std::vector<std::filesystem::path>& paths);
 
  private:
   std::vector<std::shared_ptr<const Customization>> all_;
@@ -47,7 +47,7 @@ class Registry {
 
 // Parses and compiles one customization document. The error names file, customization, rule and
 // line.
-Result<std::shared_ptr<const Customization>> parse_customization(const nlohmann::json& doc,
-                                                                  const std::string& file);
+common::Result<std::shared_ptr<const Customization>> parse_customization(const nlohmann::json& doc,
+                                                                          const std::string& file);
 
 }  // namespace cell0::interp

@@ -16,6 +16,8 @@
 namespace cell0::kube {
 namespace {
 
+using common::Error;
+using common::ErrorKind;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
@@ -45,8 +47,13 @@ bool is_ip_address(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
-ApiError status_error(int status, const std::string& body, const KubeConnection& c) {
-  ApiError e{status, "", ""};
+// A call that got no usable answer: http_status 0, `reason` names what failed.
+Error transport_failure(ErrorKind kind, std::string reason, std::string message) {
+  return Error{kind, std::move(message), 0, std::move(reason)};
+}
+
+Error status_error(int status, const std::string& body, const KubeConnection& c) {
+  Error e{ErrorKind::Api, "", status, ""};
   try {
     const json s = json::parse(body);
     if (s.is_object()) {
@@ -77,13 +84,6 @@ std::string read_token_file(const std::filesystem::path& file) {
 }
 
 }  // namespace
-
-std::string ApiError::text() const {
-  std::string out = status == 0 ? std::string() : fmt::format("HTTP {}", status);
-  if (!reason.empty()) out += (out.empty() ? "" : " ") + reason;
-  if (!message.empty()) out += (out.empty() ? "" : ": ") + message;
-  return out;
-}
 
 std::string url_query_escape(const std::string& value) {
   std::string out;
@@ -206,34 +206,40 @@ std::unique_ptr<httplib::SSLClient> KubeClient::make_client(std::chrono::millise
 
 namespace {
 
-ApiError transport_error(httplib::Error error, bool timed_out, const KubeConnection& c,
-                         std::chrono::milliseconds timeout) {
+Error transport_error(httplib::Error error, bool timed_out, const KubeConnection& c,
+                      std::chrono::milliseconds timeout) {
   if (timed_out || error == httplib::Error::ConnectionTimeout) {
-    return ApiError{0, "Timeout", fmt::format("{}: no complete answer within {} ms", c.server, timeout.count())};
+    return transport_failure(ErrorKind::Timeout, "Timeout",
+                             fmt::format("{}: no complete answer within {} ms", c.server, timeout.count()));
   }
   if (error == httplib::Error::SSLConnection && !last_verify_error.empty()) {
-    return ApiError{0, "TLS",
-                    fmt::format("{}: server certificate refused: {} (check certificate-authority of {})", c.server,
-                                last_verify_error, c.source)};
+    return transport_failure(ErrorKind::Tls, "TLS",
+                             fmt::format("{}: server certificate refused: {} (check certificate-authority of {})",
+                                         c.server, last_verify_error, c.source));
   }
   if (error == httplib::Error::Connection) {
-    return ApiError{0, "Connection", c.server + ": cannot connect (refused, unreachable or no such host)"};
+    return transport_failure(ErrorKind::Unavailable, "Connection",
+                             c.server + ": cannot connect (refused, unreachable or no such host)");
   }
   if (error == httplib::Error::Read) {
-    return ApiError{0, "Read", fmt::format("{}: connection lost or no data within the read timeout", c.server)};
+    return transport_failure(ErrorKind::Unavailable, "Read",
+                             fmt::format("{}: connection lost or no data within the read timeout", c.server));
   }
-  return ApiError{0, httplib::to_string(error), c.server + ": " + httplib::to_string(error)};
+  return transport_failure(ErrorKind::Unavailable, httplib::to_string(error),
+                           c.server + ": " + httplib::to_string(error));
 }
+
+Error canceled_error() { return transport_failure(ErrorKind::Unavailable, "Canceled", "the client was stopped"); }
 
 }  // namespace
 
-ApiResult<json> KubeClient::request(const std::string& method, const std::string& path, const std::string& body,
-                                    const std::string& content_type) {
+common::Result<json> KubeClient::request(const std::string& method, const std::string& path, const std::string& body,
+                                         const std::string& content_type) {
   for (int attempt = 0;; ++attempt) {
-    if (cancelled_) return ApiError{0, "Canceled", "the client was stopped"};
+    if (cancelled_) return canceled_error();
     std::string setup_error;
     auto cli = make_client(options_.request_timeout, setup_error);
-    if (!cli) return ApiError{0, "TLS", setup_error};
+    if (!cli) return transport_failure(ErrorKind::Tls, "TLS", setup_error);
     Call call(*this, cli.get());
 
     httplib::Request req;
@@ -260,7 +266,7 @@ ApiResult<json> KubeClient::request(const std::string& method, const std::string
     httplib::Error error = httplib::Error::Success;
     last_verify_error.clear();
     if (!cli->send(req, res, error)) {
-      if (cancelled_) return ApiError{0, "Canceled", "the client was stopped"};
+      if (cancelled_) return canceled_error();
       // A read timeout shows up as a read error: tell it by the time spent.
       timed_out = timed_out || Clock::now() + options_.request_timeout / 10 >= deadline;
       return transport_error(error, timed_out, connection_, options_.request_timeout);
@@ -273,15 +279,16 @@ ApiResult<json> KubeClient::request(const std::string& method, const std::string
     try {
       return json::parse(response_body);
     } catch (const json::exception& e) {
-      return ApiError{0, "BadResponse", fmt::format("{} {}: the answer is not JSON: {}", method, path, e.what())};
+      return transport_failure(ErrorKind::Unavailable, "BadResponse",
+                               fmt::format("{} {}: the answer is not JSON: {}", method, path, e.what()));
     }
   }
 }
 
-ApiResult<json> KubeClient::get(const std::string& path) { return request("GET", path, "", ""); }
+common::Result<json> KubeClient::get(const std::string& path) { return request("GET", path, "", ""); }
 
-ApiResult<json> KubeClient::json_patch(const std::string& path, const json& operations,
-                                       const std::string& guard_version) {
+common::Result<json> KubeClient::json_patch(const std::string& path, const json& operations,
+                                            const std::string& guard_version) {
   json ops = json::array();
   if (!guard_version.empty()) {
     ops.push_back({{"op", "test"}, {"path", "/metadata/resourceVersion"}, {"value", guard_version}});
@@ -290,7 +297,7 @@ ApiResult<json> KubeClient::json_patch(const std::string& path, const json& oper
   return request("PATCH", path, ops.dump(), "application/json-patch+json");
 }
 
-ApiResult<ListResult> KubeClient::list(const std::string& collection_path) {
+common::Result<ListResult> KubeClient::list(const std::string& collection_path) {
   // An expired continue token (410) means the snapshot is gone: start over, as client-go does.
   for (int restart = 0; restart < 3; ++restart) {
     ListResult out;
@@ -301,7 +308,7 @@ ApiResult<ListResult> KubeClient::list(const std::string& collection_path) {
       if (!next.empty()) path += "&continue=" + url_query_escape(next);
       auto page = request("GET", path, "", "");
       if (!page) {
-        if (page.error().gone() && !next.empty()) {
+        if (page.error().http_status == 410 && !next.empty()) {
           expired = true;
           break;
         }
@@ -317,15 +324,15 @@ ApiResult<ListResult> KubeClient::list(const std::string& collection_path) {
     } while (!next.empty());
     if (!expired) return out;
   }
-  return ApiError{410, "Expired", collection_path + ": the list's continue token kept expiring"};
+  return Error{ErrorKind::Api, collection_path + ": the list's continue token kept expiring", 410, "Expired"};
 }
 
 WatchOutcome KubeClient::watch(const std::string& collection_path, const std::string& resource_version,
                                const std::function<bool(const WatchEvent&)>& on_event) {
   WatchOutcome out;
   out.resource_version = resource_version;
-  auto fail = [&](ApiError e) {
-    out.end = e.gone() ? WatchEnd::Gone : WatchEnd::Failed;
+  auto fail = [&](Error e) {
+    out.end = e.http_status == 410 ? WatchEnd::Gone : WatchEnd::Failed;
     out.error = std::move(e);
     return out;
   };
@@ -335,7 +342,7 @@ WatchOutcome KubeClient::watch(const std::string& collection_path, const std::st
   }
   std::string setup_error;
   auto cli = make_client(options_.watch_idle_timeout, setup_error);
-  if (!cli) return fail(ApiError{0, "TLS", setup_error});
+  if (!cli) return fail(transport_failure(ErrorKind::Tls, "TLS", setup_error));
   Call call(*this, cli.get());
 
   httplib::Request req;
@@ -350,7 +357,7 @@ WatchOutcome KubeClient::watch(const std::string& collection_path, const std::st
   std::string buffer;
   std::string error_body;
   bool stopped = false;
-  std::optional<ApiError> stream_error;
+  std::optional<Error> stream_error;
   req.response_handler = [&](const httplib::Response& r) {
     status = r.status;
     return true;
@@ -360,18 +367,20 @@ WatchOutcome KubeClient::watch(const std::string& collection_path, const std::st
     try {
       event = json::parse(line);
     } catch (const json::exception& e) {
-      stream_error = ApiError{0, "BadEvent", std::string("watch event is not JSON: ") + e.what()};
+      stream_error =
+          transport_failure(ErrorKind::Unavailable, "BadEvent", std::string("watch event is not JSON: ") + e.what());
       return false;
     }
     const std::string type = event.value("type", "");
     json object = event.value("object", json::object());
     if (type == "ERROR") {
       const int code = object.is_object() ? object.value("code", 0) : 0;
-      stream_error = ApiError{code == 0 ? 500 : code, object.value("reason", ""), object.value("message", "")};
+      stream_error =
+          Error{ErrorKind::Api, object.value("message", ""), code == 0 ? 500 : code, object.value("reason", "")};
       return false;
     }
     if (type.empty() || !object.is_object()) {
-      stream_error = ApiError{0, "BadEvent", "watch event without type or object"};
+      stream_error = transport_failure(ErrorKind::Unavailable, "BadEvent", "watch event without type or object");
       return false;
     }
     const std::string rv = object.value("metadata", json::object()).value("resourceVersion", "");
@@ -410,14 +419,14 @@ WatchOutcome KubeClient::watch(const std::string& collection_path, const std::st
   }
   if (stream_error) return fail(*stream_error);
   if (!sent) {
-    ApiError e = transport_error(error, false, connection_, options_.watch_idle_timeout);
+    Error e = transport_error(error, false, connection_, options_.watch_idle_timeout);
     if (e.reason == "Read") e.message = connection_.server + ": the watch was dropped or stayed silent too long";
     return fail(std::move(e));
   }
   if (status == 401 && !connection_.token_file.empty()) bearer_token(true);
   if (status != 200) return fail(status_error(status, error_body, connection_));
   if (buffer.find_first_not_of(" \t\r\n") != std::string::npos) {
-    return fail(ApiError{0, "BadEvent", "the watch stream ended inside an event"});
+    return fail(transport_failure(ErrorKind::Unavailable, "BadEvent", "the watch stream ended inside an event"));
   }
   out.end = WatchEnd::Closed;
   return out;

@@ -6,6 +6,10 @@
 // none), with the host (or tls-server-name) checked against the certificate; a client
 // certificate is presented when configured. A bearer token read from a file is re-read when the
 // file changes and once more after a 401, as rotated service-account tokens require.
+//
+// A failed call is a common::Error: kind Api with the answer's HTTP status and metav1.Status
+// reason (Conflict, Expired, ...), or Timeout, Tls or Unavailable with http_status 0 and the
+// transport failure as the reason (Timeout, TLS, Connection, Read, Canceled, BadResponse, ...).
 #pragma once
 
 #include <atomic>
@@ -16,11 +20,11 @@
 #include <set>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/result.h"
 #include "kube/kubeconfig.h"
 
 namespace httplib {
@@ -28,33 +32,6 @@ class SSLClient;
 }
 
 namespace cell0::kube {
-
-struct ApiError {
-  int status = 0;      // HTTP status; 0: no usable response (connection, TLS, timeout, bad body)
-  std::string reason;  // metav1.Status reason (Conflict, Expired, ...) or the transport error
-  std::string message;
-
-  bool conflict() const { return status == 409; }
-  bool gone() const { return status == 410; }
-  std::string text() const;
-};
-
-template <typename T>
-class ApiResult {
- public:
-  ApiResult(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  ApiResult(ApiError error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& operator*() { return std::get<0>(v_); }
-  const T& operator*() const { return std::get<0>(v_); }
-  T* operator->() { return &std::get<0>(v_); }
-  const T* operator->() const { return &std::get<0>(v_); }
-  const ApiError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, ApiError> v_;
-};
 
 struct KubeClientOptions {
   std::chrono::milliseconds connect_timeout{5000};
@@ -86,7 +63,7 @@ enum class WatchEnd {
 
 struct WatchOutcome {
   WatchEnd end = WatchEnd::Closed;
-  ApiError error;                // for Gone and Failed
+  common::Error error;           // for Gone and Failed
   std::string resource_version;  // the last one seen (event or bookmark), else the one given
   std::size_t events = 0;        // events and bookmarks delivered
 };
@@ -99,12 +76,12 @@ class KubeClient {
   KubeClient& operator=(const KubeClient&) = delete;
 
   // Every page (limit/continue) of a collection; an expired continue token restarts the list.
-  ApiResult<ListResult> list(const std::string& collection_path);
-  ApiResult<nlohmann::json> get(const std::string& path);
+  common::Result<ListResult> list(const std::string& collection_path);
+  common::Result<nlohmann::json> get(const std::string& path);
   // application/json-patch+json. With `guard_version`, a `test` of /metadata/resourceVersion goes
   // first, so the patch applies to exactly the object it was computed from.
-  ApiResult<nlohmann::json> json_patch(const std::string& path, const nlohmann::json& operations,
-                                       const std::string& guard_version = {});
+  common::Result<nlohmann::json> json_patch(const std::string& path, const nlohmann::json& operations,
+                                            const std::string& guard_version = {});
   // Blocks until the stream ends; on_event returns false to stop.
   WatchOutcome watch(const std::string& collection_path, const std::string& resource_version,
                      const std::function<bool(const WatchEvent&)>& on_event);
@@ -120,8 +97,8 @@ class KubeClient {
   struct Tls;
   struct Call;
   std::unique_ptr<httplib::SSLClient> make_client(std::chrono::milliseconds read_timeout, std::string& error);
-  ApiResult<nlohmann::json> request(const std::string& method, const std::string& path, const std::string& body,
-                                    const std::string& content_type);
+  common::Result<nlohmann::json> request(const std::string& method, const std::string& path, const std::string& body,
+                                         const std::string& content_type);
   std::string bearer_token(bool force_reload);
 
   KubeConnection connection_;

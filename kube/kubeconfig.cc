@@ -16,7 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-certs::Error error(std::string message) { return certs::Error{std::move(message)}; }
+// Everything wrong with a kubeconfig or the in-cluster settings makes the connection unusable.
+common::Error error(std::string message) { return common::Error{common::ErrorKind::Config, std::move(message)}; }
 
 std::optional<std::string> read_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -40,7 +41,7 @@ struct Entry {
   std::string where;           // clusters["name"].cluster
 };
 
-certs::Result<Entry> find_entry(const json& doc, const std::string& list, const std::string& member,
+common::Result<Entry> find_entry(const json& doc, const std::string& list, const std::string& member,
                                 const std::string& name, const std::string& wanted_by) {
   const auto it = doc.find(list);
   if (it != doc.end() && !it->is_null() && !it->is_array()) return error(list + ": must be a list");
@@ -58,7 +59,7 @@ certs::Result<Entry> find_entry(const json& doc, const std::string& list, const 
 }
 
 // A string field: absent or null gives "", anything but a string is an error.
-certs::Result<std::string> string_field(const Entry& e, const std::string& field) {
+common::Result<std::string> string_field(const Entry& e, const std::string& field) {
   const auto it = e.body->find(field);
   if (it == e.body->end() || it->is_null()) return std::string();
   if (!it->is_string()) return error(e.where + "." + field + ": must be a string");
@@ -66,7 +67,7 @@ certs::Result<std::string> string_field(const Entry& e, const std::string& field
 }
 
 // "<field>-data" (base64) or "<field>" (a file name): at most one of them.
-certs::Result<std::string> data_or_file(const Entry& e, const std::string& field, const fs::path& base_dir) {
+common::Result<std::string> data_or_file(const Entry& e, const std::string& field, const fs::path& base_dir) {
   auto data = string_field(e, field + "-data");
   if (!data) return data.error();
   auto file = string_field(e, field);
@@ -86,13 +87,13 @@ certs::Result<std::string> data_or_file(const Entry& e, const std::string& field
   return *text;
 }
 
-certs::Result<certs::Done> check_certificate(const std::string& pem, const std::string& field) {
+common::Result<common::Done> check_certificate(const std::string& pem, const std::string& field) {
   auto cert = certs::parse_certificate(pem);
   if (!cert) return error(field + ": not a PEM certificate (" + cert.error().message + ")");
-  return certs::Done{};
+  return common::Done{};
 }
 
-certs::Result<certs::Done> read_cluster(const Entry& cluster, const fs::path& base_dir, KubeConnection& c) {
+common::Result<common::Done> read_cluster(const Entry& cluster, const fs::path& base_dir, KubeConnection& c) {
   auto server = string_field(cluster, "server");
   if (!server) return server.error();
   if (server->empty()) return error(cluster.where + ".server: required");
@@ -126,10 +127,10 @@ certs::Result<certs::Done> read_cluster(const Entry& cluster, const fs::path& ba
   if (!sni) return sni.error();
   c.tls_server_name = *sni;
   if (cluster.body->contains("proxy-url")) return error(cluster.where + ".proxy-url: not supported");
-  return certs::Done{};
+  return common::Done{};
 }
 
-certs::Result<certs::Done> read_user(const Entry& user, const fs::path& base_dir, KubeConnection& c) {
+common::Result<common::Done> read_user(const Entry& user, const fs::path& base_dir, KubeConnection& c) {
   for (const char* unsupported : {"exec", "auth-provider", "username", "password", "as", "as-groups"}) {
     const auto it = user.body->find(unsupported);
     if (it != user.body->end() && !it->is_null()) {
@@ -168,12 +169,12 @@ certs::Result<certs::Done> read_user(const Entry& user, const fs::path& base_dir
     c.token = trim(*text);
     if (c.token.empty()) return error(user.where + ".tokenFile: " + c.token_file.string() + " is empty");
   }
-  return certs::Done{};
+  return common::Done{};
 }
 
 }  // namespace
 
-certs::Result<KubeConnection> parse_server_url(const std::string& url) {
+common::Result<KubeConnection> parse_server_url(const std::string& url) {
   const std::string scheme = "https://";
   if (url.rfind(scheme, 0) != 0) return error("\"" + url + "\": must be an https:// URL");
   std::string rest = url.substr(scheme.size());
@@ -208,7 +209,7 @@ certs::Result<KubeConnection> parse_server_url(const std::string& url) {
   return c;
 }
 
-certs::Result<KubeConnection> parse_kubeconfig(const json& doc, const fs::path& base_dir, const std::string& context) {
+common::Result<KubeConnection> parse_kubeconfig(const json& doc, const fs::path& base_dir, const std::string& context) {
   if (!doc.is_object()) return error("not a kubeconfig (expected a map with clusters, users and contexts)");
   if (doc.contains("kind") && doc["kind"] != "Config") return error("kind: must be Config");
   std::string name = context;
@@ -242,21 +243,19 @@ certs::Result<KubeConnection> parse_kubeconfig(const json& doc, const fs::path& 
   return c;
 }
 
-certs::Result<KubeConnection> load_kubeconfig(const fs::path& file, const std::string& context) {
-  std::vector<json> docs;
-  try {
-    docs = common::load_yaml_file(file);
-  } catch (const std::exception& e) {
-    return error(std::string("kubeconfig ") + e.what());
+common::Result<KubeConnection> load_kubeconfig(const fs::path& file, const std::string& context) {
+  auto docs = common::load_yaml_file(file);
+  if (!docs) return error("kubeconfig " + docs.error().message);
+  if (docs->size() != 1) {
+    return error(fmt::format("kubeconfig {}: expected one YAML document, found {}", file.string(), docs->size()));
   }
-  if (docs.size() != 1) return error(fmt::format("kubeconfig {}: expected one YAML document, found {}", file.string(), docs.size()));
-  auto c = parse_kubeconfig(docs.front(), file.parent_path(), context);
+  auto c = parse_kubeconfig(docs->front(), file.parent_path(), context);
   if (!c) return error("kubeconfig " + file.string() + ": " + c.error().message);
   c->source = "kubeconfig " + file.string() + " " + c->source;
   return c;
 }
 
-certs::Result<KubeConnection> in_cluster_config(const InClusterPaths& paths, const EnvLookup& env) {
+common::Result<KubeConnection> in_cluster_config(const InClusterPaths& paths, const EnvLookup& env) {
   const EnvLookup lookup = env ? env : [](const std::string& name) -> std::optional<std::string> {
     const char* v = std::getenv(name.c_str());
     if (v == nullptr) return std::nullopt;
@@ -286,12 +285,12 @@ certs::Result<KubeConnection> in_cluster_config(const InClusterPaths& paths, con
 
 namespace cell0::kube {
 
-certs::Result<KubeConnection> resolve_kube_connection(const std::string& kubeconfig, const std::string& context,
+common::Result<KubeConnection> resolve_kube_connection(const std::string& kubeconfig, const std::string& context,
                                                       bool in_cluster) {
-  if (!kubeconfig.empty() && in_cluster) return certs::Error{"--kubeconfig and --in-cluster exclude each other"};
-  if (!context.empty() && kubeconfig.empty()) return certs::Error{"--context needs --kubeconfig"};
+  if (!kubeconfig.empty() && in_cluster) return error("--kubeconfig and --in-cluster exclude each other");
+  if (!context.empty() && kubeconfig.empty()) return error("--context needs --kubeconfig");
   if (in_cluster) return in_cluster_config();
-  if (kubeconfig.empty()) return certs::Error{"give --kubeconfig FILE or --in-cluster"};
+  if (kubeconfig.empty()) return error("give --kubeconfig FILE or --in-cluster");
   return load_kubeconfig(kubeconfig, context);
 }
 

@@ -19,7 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "certs/result.h"
+#include "common/result.h"
 
 namespace cell0::kube {
 
@@ -39,8 +39,8 @@ struct KubeConnection {
 };
 
 // `context` empty: current-context.
-certs::Result<KubeConnection> load_kubeconfig(const std::filesystem::path& file, const std::string& context = {});
-certs::Result<KubeConnection> parse_kubeconfig(const nlohmann::json& document, const std::filesystem::path& base_dir,
+common::Result<KubeConnection> load_kubeconfig(const std::filesystem::path& file, const std::string& context = {});
+common::Result<KubeConnection> parse_kubeconfig(const nlohmann::json& document, const std::filesystem::path& base_dir,
                                                const std::string& context = {});
 
 struct InClusterPaths {
@@ -49,10 +49,10 @@ struct InClusterPaths {
 };
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 // KUBERNETES_SERVICE_HOST / KUBERNETES_SERVICE_PORT, the service-account token and CA.
-certs::Result<KubeConnection> in_cluster_config(const InClusterPaths& paths = {}, const EnvLookup& env = {});
+common::Result<KubeConnection> in_cluster_config(const InClusterPaths& paths = {}, const EnvLookup& env = {});
 
 // "https://host:port" split into its parts; an IPv6 host is given in brackets.
-certs::Result<KubeConnection> parse_server_url(const std::string& url);
+common::Result<KubeConnection> parse_server_url(const std::string& url);
 
 }  // namespace cell0::kube
 
@@ -60,7 +60,7 @@ namespace cell0::kube {
 
 // The connection `serve` and `taint-clusters` use: --kubeconfig FILE [--context NAME] or
 // --in-cluster (exactly one of them).
-certs::Result<KubeConnection> resolve_kube_connection(const std::string& kubeconfig, const std::string& context,
+common::Result<KubeConnection> resolve_kube_connection(const std::string& kubeconfig, const std::string& context,
                                                       bool in_cluster);
 
 }  // namespace cell0::kube

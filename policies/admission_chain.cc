@@ -129,19 +129,12 @@ Decision run(const AdmissionInput& in, const Policy& policy, Stage stage) {
 
 }  // namespace
 
-bool parse_operation(std::string_view text, Operation& out) {
-  if (text == "CREATE") {
-    out = Operation::Create;
-  } else if (text == "UPDATE") {
-    out = Operation::Update;
-  } else if (text == "DELETE") {
-    out = Operation::Delete;
-  } else if (text == "CONNECT") {
-    out = Operation::Connect;
-  } else {
-    return false;
-  }
-  return true;
+std::optional<Operation> parse_operation(std::string_view text) {
+  if (text == "CREATE") return Operation::Create;
+  if (text == "UPDATE") return Operation::Update;
+  if (text == "DELETE") return Operation::Delete;
+  if (text == "CONNECT") return Operation::Connect;
+  return std::nullopt;
 }
 
 Decision mutate(const AdmissionInput& input, const Policy& policy) { return run(input, policy, Stage::Mutate); }

@@ -17,8 +17,8 @@ namespace cell0::policies {
 
 enum class Operation { Create, Update, Delete, Connect };
 
-// CREATE, UPDATE, DELETE or CONNECT (upper case, as in an AdmissionReview); false otherwise.
-bool parse_operation(std::string_view text, Operation& out);
+// CREATE, UPDATE, DELETE or CONNECT (upper case, as in an AdmissionReview); nullopt otherwise.
+std::optional<Operation> parse_operation(std::string_view text);
 
 struct AdmissionInput {
   Operation operation = Operation::Create;

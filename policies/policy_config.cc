@@ -157,7 +157,7 @@ std::string_view enforcement_name(Enforcement e) {
   return "Reject";
 }
 
-PolicyLoad parse_policy(const json& document) {
+common::Result<Policy> parse_policy(const json& document) {
   try {
     std::string api_version = "cell0.ccos.io/v1alpha1", kind = "WebhookPolicy";
     if (document.is_object()) {  // the identity first: a wrong document is named as such
@@ -173,26 +173,22 @@ PolicyLoad parse_policy(const json& document) {
     read_anydoor(root, policy.anydoor);
     read_majority(root, policy.majority);
     read_zones(root, policy.zones);
-    return PolicyLoad{policy, ""};
+    return policy;
   } catch (const config::FieldError& e) {
-    return PolicyLoad{std::nullopt, e.what()};
+    return common::Error{common::ErrorKind::Config, e.what()};
   }
 }
 
-PolicyLoad load_policy_file(const std::filesystem::path& path) {
-  std::vector<json> docs;
-  try {
-    docs = common::load_yaml_file(path);
-  } catch (const common::YamlError& e) {
-    return PolicyLoad{std::nullopt, e.what()};
+common::Result<Policy> load_policy_file(const std::filesystem::path& path) {
+  auto docs = common::load_yaml_file(path);
+  if (!docs) return docs.error();
+  if (docs->size() > 1) {
+    return common::Error{common::ErrorKind::Config, path.string() + ": expected one WebhookPolicy document, found " +
+                                                        std::to_string(docs->size())};
   }
-  if (docs.size() > 1) {
-    return PolicyLoad{std::nullopt, path.string() + ": expected one WebhookPolicy document, found " +
-                                        std::to_string(docs.size())};
-  }
-  PolicyLoad load = parse_policy(docs.empty() ? json() : docs[0]);
-  if (!load.policy) load.error = path.string() + ": " + load.error;
-  return load;
+  auto policy = parse_policy(docs->empty() ? json() : (*docs)[0]);
+  if (!policy) return policy.error().with_prefix(path.string() + ": ");
+  return policy;
 }
 
 }  // namespace cell0::policies

@@ -4,11 +4,12 @@
 #pragma once
 
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "common/result.h"
 
 namespace cell0::policies {
 
@@ -107,15 +108,10 @@ struct Policy {
   Zones zones;
 };
 
-struct PolicyLoad {
-  std::optional<Policy> policy;
-  std::string error;  // set when policy is empty
-};
-
-// From the parsed YAML document (null or an empty object: all defaults).
-PolicyLoad parse_policy(const nlohmann::json& document);
+// From the parsed YAML document (null or an empty object: all defaults). Config naming the field.
+common::Result<Policy> parse_policy(const nlohmann::json& document);
 // From a file; errors are prefixed with the file name. An empty file gives the defaults.
-PolicyLoad load_policy_file(const std::filesystem::path& path);
+common::Result<Policy> load_policy_file(const std::filesystem::path& path);
 
 std::string_view enforcement_name(Enforcement e);
 

@@ -13,13 +13,22 @@ json envelope(json response) {
   return {{"apiVersion", kAdmissionApiVersion}, {"kind", kAdmissionKind}, {"response", std::move(response)}};
 }
 
+const json* review_request(const json& body) {
+  return body.is_object() && body.contains("request") && body["request"].is_object() ? &body["request"] : nullptr;
+}
+
 }  // namespace
 
-std::variant<AdmissionCall, AdmissionCodecError> decode_admission_review(const json& body) {
-  if (!body.is_object()) return AdmissionCodecError{"the body is not an AdmissionReview object", ""};
-  const json* request = body.contains("request") && body["request"].is_object() ? &body["request"] : nullptr;
+std::string admission_refusal_uid(const json& body) {
+  const json* request = review_request(body);
+  return request ? common::string_member(*request, "uid") : "";
+}
+
+common::Result<AdmissionCall> decode_admission_review(const json& body) {
+  auto refuse = [](std::string message) { return common::Error{common::ErrorKind::BadRequest, std::move(message)}; };
+  if (!body.is_object()) return refuse("the body is not an AdmissionReview object");
+  const json* request = review_request(body);
   const std::string uid = request ? common::string_member(*request, "uid") : "";
-  auto refuse = [&uid](std::string message) { return AdmissionCodecError{std::move(message), uid}; };
   const std::string api_version = common::string_member(body, "apiVersion");
   const std::string kind = common::string_member(body, "kind");
   if (kind != kAdmissionKind) return refuse("expected kind AdmissionReview, got \"" + kind + "\"");
@@ -33,9 +42,11 @@ std::variant<AdmissionCall, AdmissionCodecError> decode_admission_review(const j
   AdmissionCall call;
   call.uid = uid;
   call.operation = common::string_member(*request, "operation");
-  if (!policies::parse_operation(call.operation, call.input.operation)) {
+  const auto operation = policies::parse_operation(call.operation);
+  if (!operation) {
     return refuse("request.operation \"" + call.operation + "\" is not CREATE, UPDATE, DELETE or CONNECT");
   }
+  call.input.operation = *operation;
   if (auto it = request->find("kind"); it != request->end() && !it->is_null()) {
     if (!it->is_object()) return refuse("request.kind must be an object {group, version, kind}");
     call.input.group = common::string_member(*it, "group");

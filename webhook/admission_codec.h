@@ -8,10 +8,10 @@
 
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include <nlohmann/json.hpp>
 
+#include "common/result.h"
 #include "policies/admission_chain.h"
 
 namespace cell0::webhook {
@@ -29,13 +29,11 @@ struct AdmissionCall {
   bool dry_run = false;
 };
 
-// The review cannot be answered (HTTP 400). uid is set when the body had one.
-struct AdmissionCodecError {
-  std::string message;
-  std::string uid;
-};
-
-std::variant<AdmissionCall, AdmissionCodecError> decode_admission_review(const nlohmann::json& body);
+// BadRequest when the review cannot be answered (HTTP 400, review code 400); the refusal echoes
+// admission_refusal_uid(body).
+common::Result<AdmissionCall> decode_admission_review(const nlohmann::json& body);
+// request.uid of a review, empty when it has none.
+std::string admission_refusal_uid(const nlohmann::json& body);
 
 // with_patch: a mutating answer (a validating webhook may not return a patch).
 nlohmann::json encode_admission_response(const std::string& uid, const policies::Decision& decision,

@@ -25,14 +25,15 @@ JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, Nam
                      pass](const json& body) {
     JsonReply reply;
     auto decoded = decode_admission_review(body);
-    if (const auto* refused = std::get_if<AdmissionCodecError>(&decoded)) {
+    if (!decoded) {
+      const std::string uid = admission_refusal_uid(body);
       reply.http_status = 400;
-      reply.body = encode_admission_failure(refused->uid, 400, refused->message).dump();
+      reply.body = encode_admission_failure(uid, 400, decoded.error().message).dump();
       reply.result = "bad_request";
-      reply.log_fields = {{"uid", refused->uid}, {"error", refused->message}};
+      reply.log_fields = {{"uid", uid}, {"error", decoded.error().message}};
       return reply;
     }
-    auto& call = std::get<AdmissionCall>(decoded);
+    AdmissionCall& call = *decoded;
     reply.operation = call.operation;
     reply.log_fields = {{"uid", call.uid}, {"name", call.name}, {"namespace", call.namespace_}, {"dryRun", call.dry_run}};
     const auto policy = source();

@@ -8,9 +8,9 @@ PolicyStore::PolicyStore(std::filesystem::path file) : file_(std::move(file)) {
 
 LoadOutcome PolicyStore::load() {
   if (file_.empty()) return LoadOutcome{true, "", 0, 0};
-  policies::PolicyLoad loaded = policies::load_policy_file(file_);
-  if (!loaded.policy) return LoadOutcome{false, loaded.error, 0, 1};
-  auto next = std::make_shared<const policies::Policy>(std::move(*loaded.policy));
+  common::Result<policies::Policy> loaded = policies::load_policy_file(file_);
+  if (!loaded) return LoadOutcome{false, loaded.error().message, 0, 1};
+  auto next = std::make_shared<const policies::Policy>(std::move(*loaded));
   std::lock_guard lock(mutex_);
   policy_ = std::move(next);
   return LoadOutcome{true, "", 0, 1};

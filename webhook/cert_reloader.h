@@ -14,8 +14,8 @@
 #include <optional>
 #include <string>
 
-#include "certs/result.h"
 #include "common/file_poller.h"
+#include "common/result.h"
 #include "common/metrics.h"
 
 namespace cell0::webhook {
@@ -32,7 +32,7 @@ std::optional<std::string> expiry_warning(std::chrono::system_clock::time_point 
 
 class CertReloader {
  public:
-  using ReloadFn = std::function<certs::Result<certs::Done>()>;
+  using ReloadFn = std::function<common::Result<common::Done>()>;
 
   // `reload` is Server::reload_certificates (or a stand-in in tests).
   CertReloader(std::filesystem::path cert_file, std::filesystem::path key_file, ReloadFn reload,

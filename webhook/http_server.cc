@@ -201,15 +201,17 @@ struct Server::Impl {
   std::atomic<bool> run_started{false};
   std::chrono::milliseconds tick{50};
 
-  certs::Result<certs::Done> setup_tls();
+  common::Result<common::Done> setup_tls();
   void accept();
   void sweep(EventLoop& loop, const std::shared_ptr<asio::steady_timer>& timer,
              const std::shared_ptr<asio::executor_work_guard<asio::io_context::executor_type>>& guard);
 };
 
-certs::Result<certs::Done> Server::Impl::setup_tls() {
+common::Result<common::Done> Server::Impl::setup_tls() {
   ssl_ctx = SSL_CTX_new(TLS_server_method());
-  if (ssl_ctx == nullptr) return certs::Error{"cannot set up TLS: " + certs::openssl_error_text()};
+  if (ssl_ctx == nullptr) {
+    return common::Error{common::ErrorKind::Tls, "cannot set up TLS: " + certs::openssl_error_text()};
+  }
   SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ssl_ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   // Idle connections give their read and write buffers back (about 34 KiB each).
@@ -223,16 +225,16 @@ certs::Result<certs::Done> Server::Impl::setup_tls() {
   SSL_CTX_set_alpn_select_cb(ssl_ctx, &select_alpn, nullptr);
   credentials.install(ssl_ctx);
   core.ssl_ctx = ssl_ctx;
-  if (options.client_ca_file.empty()) return certs::Done{};
+  if (options.client_ca_file.empty()) return common::Done{};
   const std::string ca = options.client_ca_file.string();
   STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca.c_str());
   if (SSL_CTX_load_verify_locations(ssl_ctx, ca.c_str(), nullptr) != 1 || names == nullptr) {
     sk_X509_NAME_pop_free(names, X509_NAME_free);
-    return certs::Error{"cannot load client CA " + ca + ": " + certs::openssl_error_text()};
+    return common::Error{common::ErrorKind::Tls, "cannot load client CA " + ca + ": " + certs::openssl_error_text()};
   }
   SSL_CTX_set_client_CA_list(ssl_ctx, names);
   SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-  return certs::Done{};
+  return common::Done{};
 }
 
 void Server::Impl::accept() {
@@ -295,7 +297,7 @@ void Server::set_readiness_probe(std::function<Readiness()> probe) {
   impl_->routes.set_readiness_probe(std::move(probe));
 }
 
-certs::Result<certs::Done> Server::bind() {
+common::Result<common::Done> Server::bind() {
   auto& d = *impl_;
   if (auto loaded = d.credentials.reload(); !loaded) return loaded.error();
   // A client that resets its connection must not kill the server: OpenSSL writes to sockets
@@ -317,7 +319,9 @@ certs::Result<certs::Done> Server::bind() {
   if (ec) {
     tcp::resolver resolver(d.loops[0]->io);
     auto found = resolver.resolve(d.options.host, "", ec);
-    if (ec || found.empty()) return certs::Error{fmt::format("cannot resolve {}: {}", d.options.host, ec.message())};
+    if (ec || found.empty()) {
+      return common::Error{common::ErrorKind::Io, fmt::format("cannot resolve {}: {}", d.options.host, ec.message())};
+    }
     address = found.begin()->endpoint().address();
   }
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(d.options.port));
@@ -327,9 +331,12 @@ certs::Result<certs::Done> Server::bind() {
   if (!ec) d.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) d.acceptor->bind(endpoint, ec);
   if (!ec) d.acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return certs::Error{fmt::format("cannot listen on {}:{}: {}", d.options.host, d.options.port, ec.message())};
+  if (ec) {
+    return common::Error{common::ErrorKind::Io,
+                         fmt::format("cannot listen on {}:{}: {}", d.options.host, d.options.port, ec.message())};
+  }
   d.bound_port = d.acceptor->local_endpoint().port();
-  return certs::Done{};
+  return common::Done{};
 }
 
 int Server::port() const { return impl_->bound_port; }
@@ -385,6 +392,6 @@ void Server::stop() {
 
 bool Server::stopping() const { return impl_->core.stopping; }
 
-certs::Result<certs::Done> Server::reload_certificates() { return impl_->credentials.reload(); }
+common::Result<common::Done> Server::reload_certificates() { return impl_->credentials.reload(); }
 
 }  // namespace cell0::webhook

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json_fields.h"
 #include "webhook/json_patch.h"
 
 namespace cell0::webhook {
@@ -9,14 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-InterpreterCodecError bad(std::string message, std::string uid = {}) {
-  return InterpreterCodecError{400, std::move(message), std::move(uid)};
-}
-
-std::string string_field(const json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+common::Error bad(std::string message) { return common::Error{common::ErrorKind::BadRequest, std::move(message)}; }
 
 json envelope(const std::string& uid, bool successful, int code) {
   return json{{"apiVersion", kInterpreterApiVersion},
@@ -24,13 +18,11 @@ json envelope(const std::string& uid, bool successful, int code) {
               {"response", {{"uid", uid}, {"successful", successful}, {"status", {{"code", code}}}}}};
 }
 
-
-}  // namespace
-
-std::variant<InterpreterCall, InterpreterCodecError> decode_interpreter_request(const json& body) {
+// The request of a sound envelope: apiVersion and kind right where given, a request with a uid.
+common::Result<const json*> sound_request(const json& body) {
   if (!body.is_object()) return bad("the body must be a JSON object (a ResourceInterpreterContext)");
-  const std::string api_version = string_field(body, "apiVersion");
-  const std::string kind = string_field(body, "kind");
+  const std::string api_version = common::string_member(body, "apiVersion");
+  const std::string kind = common::string_member(body, "kind");
   if (body.contains("apiVersion") && api_version != kInterpreterApiVersion) {
     return bad(fmt::format("unsupported apiVersion \"{}\": expected {}", api_version, kInterpreterApiVersion));
   }
@@ -39,49 +31,61 @@ std::variant<InterpreterCall, InterpreterCodecError> decode_interpreter_request(
   }
   auto req_it = body.find("request");
   if (req_it == body.end() || !req_it->is_object()) return bad("missing request");
-  const json& req = *req_it;
-  const std::string uid = string_field(req, "uid");
-  if (uid.empty()) return bad("missing request.uid");
+  if (common::string_member(*req_it, "uid").empty()) return bad("missing request.uid");
+  return &*req_it;
+}
+
+}  // namespace
+
+std::string interpreter_refusal_uid(const json& body) {
+  const auto req = sound_request(body);
+  return req ? common::string_member(**req, "uid") : "";
+}
+
+common::Result<InterpreterCall> decode_interpreter_request(const json& body) {
+  const auto req_or = sound_request(body);
+  if (!req_or) return req_or.error();
+  const json& req = **req_or;
 
   InterpreterCall call;
-  call.uid = uid;
-  const std::string op_name = string_field(req, "operation");
+  call.uid = common::string_member(req, "uid");
+  const std::string op_name = common::string_member(req, "operation");
   const auto op = interp::parse_operation(op_name);
-  if (!op) return bad(fmt::format("wrong request operation type: {}", op_name.empty() ? "(none)" : op_name), uid);
+  if (!op) return bad(fmt::format("wrong request operation type: {}", op_name.empty() ? "(none)" : op_name));
   call.request.operation = *op;
 
   auto obj = req.find("object");
-  if (obj == req.end() || !obj->is_object()) return bad("missing request.object", uid);
-  call.api_version = string_field(*obj, "apiVersion");
-  call.kind = string_field(*obj, "kind");
-  if (call.api_version.empty() || call.kind.empty()) return bad("request.object has no apiVersion or kind", uid);
+  if (obj == req.end() || !obj->is_object()) return bad("missing request.object");
+  call.api_version = common::string_member(*obj, "apiVersion");
+  call.kind = common::string_member(*obj, "kind");
+  if (call.api_version.empty() || call.kind.empty()) return bad("request.object has no apiVersion or kind");
   if (auto meta = obj->find("metadata"); meta != obj->end() && meta->is_object()) {
-    call.name = string_field(*meta, "name");
-    call.namespace_ = string_field(*meta, "namespace");
+    call.name = common::string_member(*meta, "name");
+    call.namespace_ = common::string_member(*meta, "namespace");
   }
   call.request.object = *obj;
 
   if (*op == interp::Operation::Retain) {
     auto observed = req.find("observedObject");
-    if (observed == req.end() || !observed->is_object()) return bad("Retain needs request.observedObject", uid);
+    if (observed == req.end() || !observed->is_object()) return bad("Retain needs request.observedObject");
     call.request.observed = *observed;
   }
   if (auto replicas = req.find("replicas"); replicas != req.end() && !replicas->is_null()) {
-    if (!replicas->is_number_integer()) return bad("request.replicas must be an integer", uid);
+    if (!replicas->is_number_integer()) return bad("request.replicas must be an integer");
     call.request.replicas = replicas->get<std::int64_t>();
   }
   if (auto items = req.find("aggregatedStatus"); items != req.end() && !items->is_null()) {
-    if (!items->is_array()) return bad("request.aggregatedStatus must be a list", uid);
+    if (!items->is_array()) return bad("request.aggregatedStatus must be a list");
     call.request.status_items = *items;
   }
   return call;
 }
 
-int status_code_for(interp::ErrorKind kind) {
+int status_code_for(common::ErrorKind kind) {
   switch (kind) {
-    case interp::ErrorKind::BadRequest:
+    case common::ErrorKind::BadRequest:
       return 400;
-    case interp::ErrorKind::NoHook:
+    case common::ErrorKind::NoHook:
       return 404;
     default:
       return 500;
@@ -95,11 +99,11 @@ std::string encode_interpreter_failure(const std::string& uid, int code, const s
 }
 
 std::string encode_interpreter_response(const InterpreterCall& call,
-                                        const interp::Result<interp::InterpretResult>& result) {
+                                        const common::Result<interp::InterpretResult>& result) {
   if (!result) {
-    const interp::Error& e = result.error();
+    const common::Error& e = result.error();
     return encode_interpreter_failure(call.uid, status_code_for(e.kind),
-                                      fmt::format("{}: {}", interp::error_kind_name(e.kind), e.message));
+                                      fmt::format("{}: {}", common::error_kind_name(e.kind), e.message));
   }
   const interp::InterpretResult& r = *result;
   json body = envelope(call.uid, true, 200);

@@ -14,10 +14,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include <nlohmann/json.hpp>
 
+#include "common/result.h"
 #include "interpreters/engine.h"
 
 namespace cell0::webhook {
@@ -34,21 +34,18 @@ struct InterpreterCall {
   std::string namespace_;
 };
 
-// The request was refused before reaching the engine. uid is set when the body had one.
-struct InterpreterCodecError {
-  int code = 400;
-  std::string message;
-  std::string uid;
-};
+// BadRequest when the request is refused before reaching the engine; the refusal echoes
+// interpreter_refusal_uid(body).
+common::Result<InterpreterCall> decode_interpreter_request(const nlohmann::json& body);
+// request.uid once the envelope is sound (apiVersion, kind, a request with a uid), else empty.
+std::string interpreter_refusal_uid(const nlohmann::json& body);
 
-std::variant<InterpreterCall, InterpreterCodecError> decode_interpreter_request(const nlohmann::json& body);
-
-int status_code_for(interp::ErrorKind kind);
+int status_code_for(common::ErrorKind kind);
 
 // The full response body. A successful result becomes the operation's fields; an error becomes
 // successful:false with the code above and a message naming the cause.
 std::string encode_interpreter_response(const InterpreterCall& call,
-                                        const interp::Result<interp::InterpretResult>& result);
+                                        const common::Result<interp::InterpretResult>& result);
 std::string encode_interpreter_failure(const std::string& uid, int code, const std::string& message);
 
 }  // namespace cell0::webhook

@@ -5,17 +5,23 @@
 namespace cell0::webhook {
 namespace {
 
-std::string result_label(const interp::Result<interp::InterpretResult>& result) {
+std::string result_label(const common::Result<interp::InterpretResult>& result) {
   if (result) return "ok";
   switch (result.error().kind) {
-    case interp::ErrorKind::NoHook: return "no_hook";
-    case interp::ErrorKind::BadRequest: return "bad_request";
-    case interp::ErrorKind::Syntax: return "syntax_error";
-    case interp::ErrorKind::Runtime: return "runtime_error";
-    case interp::ErrorKind::Timeout: return "timeout";
-    case interp::ErrorKind::Memory: return "memory_error";
-    case interp::ErrorKind::Conversion: return "conversion_error";
-    case interp::ErrorKind::Config: return "config_error";
+    case common::ErrorKind::NoHook: return "no_hook";
+    case common::ErrorKind::BadRequest: return "bad_request";
+    case common::ErrorKind::Syntax: return "syntax_error";
+    case common::ErrorKind::Runtime: return "runtime_error";
+    case common::ErrorKind::Timeout: return "timeout";
+    case common::ErrorKind::Memory: return "memory_error";
+    case common::ErrorKind::Conversion: return "conversion_error";
+    case common::ErrorKind::Config: return "config_error";
+    case common::ErrorKind::Invalid:  // not from the engine
+    case common::ErrorKind::Io:
+    case common::ErrorKind::Tls:
+    case common::ErrorKind::Api:
+    case common::ErrorKind::Unavailable:
+      break;
   }
   return "error";
 }
@@ -42,15 +48,17 @@ JsonEndpoint interpreter_endpoint(InterpretFn interpret) {
   endpoint.handle = [interpret = std::move(interpret)](const nlohmann::json& body) {
     JsonReply reply;
     auto decoded = decode_interpreter_request(body);
-    if (const auto* refused = std::get_if<InterpreterCodecError>(&decoded)) {
-      reply.http_status = refused->uid.empty() ? 400 : 200;
-      reply.body = encode_interpreter_failure(refused->uid, refused->code, refused->message);
+    if (!decoded) {
+      const std::string uid = interpreter_refusal_uid(body);
+      const common::Error& refused = decoded.error();
+      reply.http_status = uid.empty() ? 400 : 200;
+      reply.body = encode_interpreter_failure(uid, status_code_for(refused.kind), refused.message);
       reply.result = "bad_request";
-      reply.log_fields = {{"uid", refused->uid}, {"error", refused->message}};
+      reply.log_fields = {{"uid", uid}, {"error", refused.message}};
       reply.operation = known_operation(body);
       return reply;
     }
-    const auto& call = std::get<InterpreterCall>(decoded);
+    const InterpreterCall& call = *decoded;
     const auto result = interpret(call.request);
     reply.body = encode_interpreter_response(call, result);
     reply.operation = interp::operation_name(call.request.operation);

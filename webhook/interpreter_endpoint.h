@@ -8,7 +8,7 @@
 
 namespace cell0::webhook {
 
-using InterpretFn = std::function<interp::Result<interp::InterpretResult>(const interp::InterpretRequest&)>;
+using InterpretFn = std::function<common::Result<interp::InterpretResult>(const interp::InterpretRequest&)>;
 
 // HTTP 400 only when the reply cannot echo a uid (no uid, or not a ResourceInterpreterContext);
 // every other refusal is HTTP 200 with successful:false, which Karmada reports with its message.

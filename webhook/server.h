@@ -38,7 +38,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "certs/result.h"
+#include "common/result.h"
 #include "webhook/webhook_metrics.h"
 
 namespace cell0::webhook {
@@ -104,7 +104,7 @@ class Server {
   void set_readiness_probe(std::function<Readiness()> probe);
 
   // Loads the certificate and key, sets up TLS and binds the socket.
-  certs::Result<certs::Done> bind();
+  common::Result<common::Done> bind();
   int port() const;  // after bind()
   // Serves until stop(); returns once every connection has ended.
   void run();
@@ -116,7 +116,7 @@ class Server {
   bool stopping() const;
   // Re-reads --tls-cert/--tls-key; the next handshakes use the new pair, and a broken pair keeps
   // the old one. CertReloader (cert_reloader.h) calls it when the files change.
-  certs::Result<certs::Done> reload_certificates();
+  common::Result<common::Done> reload_certificates();
 
  private:
   struct Impl;
@@ -124,6 +124,6 @@ class Server {
 };
 
 // "host:port", "[v6]:port" or ":port" (all interfaces).
-certs::Result<std::pair<std::string, int>> parse_listen_address(const std::string& text);
+common::Result<std::pair<std::string, int>> parse_listen_address(const std::string& text);
 
 }  // namespace cell0::webhook

@@ -18,14 +18,15 @@ TlsCredentials::TlsCredentials(std::filesystem::path cert_file, std::filesystem:
 
 TlsCredentials::~TlsCredentials() = default;
 
-certs::Result<certs::Done> TlsCredentials::reload() {
+common::Result<common::Done> TlsCredentials::reload() {
   auto certs_in_file = certs::load_certificates(cert_file_);
   if (!certs_in_file) return certs_in_file.error();
   auto key = certs::load_private_key(key_file_);
   if (!key) return key.error();
   auto& list = *certs_in_file;
   if (!certs::key_matches(list.front().get(), key->get())) {
-    return certs::Error{"private key " + key_file_.string() + " does not match certificate " + cert_file_.string()};
+    return common::Error{common::ErrorKind::Tls,
+                         "private key " + key_file_.string() + " does not match certificate " + cert_file_.string()};
   }
   auto identity = std::make_shared<Identity>();
   identity->chain = sk_X509_new_null();
@@ -33,7 +34,7 @@ certs::Result<certs::Done> TlsCredentials::reload() {
   identity->pair = certs::KeyPair{std::move(list.front()), std::move(*key)};
   std::lock_guard lock(mutex_);
   identity_ = std::move(identity);
-  return certs::Done{};
+  return common::Done{};
 }
 
 std::shared_ptr<const TlsCredentials::Identity> TlsCredentials::current() const {

@@ -10,7 +10,7 @@
 #include <openssl/ssl.h>
 
 #include "certs/generate.h"
-#include "certs/result.h"
+#include "common/result.h"
 
 namespace cell0::webhook {
 
@@ -22,7 +22,7 @@ class TlsCredentials {
   TlsCredentials& operator=(const TlsCredentials&) = delete;
 
   // Reads the files again; on failure the previous pair stays in use.
-  certs::Result<certs::Done> reload();
+  common::Result<common::Done> reload();
   // Makes ctx serve the current pair. This object must outlive ctx.
   void install(SSL_CTX* ctx);
 

@@ -63,7 +63,9 @@ TEST_CASE("golden admission cases through `review`", "[cli][review][golden]") {
     const bool allowed = expect.at("allowed").get<bool>();
     CHECK(WEXITSTATUS(rc) == (allowed ? 0 : 1));
 
-    const auto docs = common::parse_yaml_documents(read(out));
+    const auto parsed = common::parse_yaml_documents(read(out));
+    REQUIRE(parsed.ok());
+    const std::vector<json>& docs = *parsed;
     REQUIRE_FALSE(docs.empty());
     const json& response = docs.front().at("response");
     REQUIRE(response.at("allowed") == allowed);

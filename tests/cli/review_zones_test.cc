@@ -58,7 +58,7 @@ ReviewRun run_review(const GoldenCase& c, const fs::path& dir) {
   run.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
   std::ifstream err(dir / "err.txt");
   run.errors.assign(std::istreambuf_iterator<char>(err), {});
-  run.documents = common::load_yaml_file(dir / "out.yaml");
+  run.documents = common::load_yaml_file(dir / "out.yaml").value();
   return run;
 }
 

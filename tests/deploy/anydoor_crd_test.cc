@@ -28,7 +28,9 @@ TEST_CASE("the AnyDoorGateway CRD accepts the examples", "[crd]") {
   const json schema = cell0::testing::load_crd_schema(kCrd);
   int checked = 0;
   for (const auto& entry : fs::directory_iterator(kSource / "examples/anydoor")) {
-    for (const auto& doc : cell0::common::load_yaml_file(entry.path())) {
+    const auto docs = cell0::common::load_yaml_file(entry.path());
+    REQUIRE(docs.ok());
+    for (const auto& doc : *docs) {
       if (doc.value("kind", "") != "AnyDoorGateway") continue;
       INFO(entry.path().string());
       CHECK(joined(cell0::testing::schema_errors(doc, schema)).empty());
@@ -40,7 +42,7 @@ TEST_CASE("the AnyDoorGateway CRD accepts the examples", "[crd]") {
 
 TEST_CASE("the AnyDoorGateway CRD refuses a misspelt field", "[crd]") {
   const json schema = cell0::testing::load_crd_schema(kCrd);
-  json doc = cell0::common::load_yaml_file(kSource / "examples/anydoor/egress-gateway.yaml").at(0);
+  json doc = cell0::common::load_yaml_file(kSource / "examples/anydoor/egress-gateway.yaml").value().at(0);
   doc["spec"]["replicaz"] = 2;
   CHECK_FALSE(cell0::testing::schema_errors(doc, schema).empty());
 }
@@ -53,7 +55,7 @@ TEST_CASE("AnyDoorGateway status written by AggregateStatus fits the CRD", "[crd
   engine.set_registry(*registry);
   cell0::interp::InterpretRequest req;
   req.operation = cell0::interp::Operation::AggregateStatus;
-  req.object = cell0::common::load_yaml_file(kSource / "examples/anydoor/egress-gateway.yaml").at(0);
+  req.object = cell0::common::load_yaml_file(kSource / "examples/anydoor/egress-gateway.yaml").value().at(0);
   req.object.erase("status");
   req.status_items = json::parse(R"([
     {"clusterName":"cellx-a","applied":true,"health":"Healthy","status":{"readyReplicas":1,"replicas":1,

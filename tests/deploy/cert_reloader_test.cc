@@ -20,10 +20,10 @@ namespace {
 struct FakeServer {
   int reloads = 0;
   bool fail = false;
-  cell0::certs::Result<cell0::certs::Done> reload() {
+  cell0::common::Result<cell0::common::Done> reload() {
     ++reloads;
-    if (fail) return cell0::certs::Error{"key does not match"};
-    return cell0::certs::Done{};
+    if (fail) return cell0::common::Error{cell0::common::ErrorKind::Tls, "key does not match"};
+    return cell0::common::Done{};
   }
 };
 
@@ -114,7 +114,7 @@ TEST_CASE("the background thread picks up a rotation", "[cert-reloader]") {
       volume.cert(), volume.key(),
       [&] {
         ++reloads;
-        return cell0::certs::Result<cell0::certs::Done>(cell0::certs::Done{});
+        return cell0::common::Result<cell0::common::Done>(cell0::common::Done{});
       },
       registry, CertReloaderOptions{.interval = 20ms});
   reloader.start();

@@ -123,9 +123,10 @@ TEST_CASE("the interpreter registration asks for exactly what the bundled custom
   // Read straight from deploy/ (no kubectl needed): the file sync-bundled.sh writes.
   const auto docs = cell0::common::load_yaml_file(fs::path(CELL0_SOURCE_DIR) /
                                                   "deploy/base/karmada-apiserver/interpreter-webhook.yaml");
-  REQUIRE(docs.size() == 1);
+  REQUIRE(docs.ok());
+  REQUIRE(docs->size() == 1);
   std::map<std::string, std::set<std::string>> registered;  // "group/version/Kind" -> operations
-  for (const auto& hook : docs[0]["webhooks"]) {
+  for (const auto& hook : (*docs)[0]["webhooks"]) {
     for (const auto& rule : hook["rules"]) {
       for (const auto& g : rule["apiGroups"]) {
         for (const auto& v : rule["apiVersions"]) {

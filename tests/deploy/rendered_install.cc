@@ -60,10 +60,11 @@ RenderedInstall render() {
       r.errors[key] = out.output;
       continue;
     }
-    try {
-      r.objects[key] = common::parse_yaml_documents(out.output);
-    } catch (const common::YamlError& err) {
-      r.errors[key] = err.what();
+    auto objects = common::parse_yaml_documents(out.output);
+    if (objects) {
+      r.objects[key] = std::move(*objects);
+    } else {
+      r.errors[key] = objects.error().message;
     }
   }
   return r;

@@ -21,15 +21,11 @@ std::shared_ptr<const cell0::policies::Policy> policy_with(cell0::policies::Enfo
 }
 
 void fuzz_policy_yaml(const std::string& text) {
-  std::vector<nlohmann::json> docs;
-  try {
-    docs = cell0::common::parse_yaml_documents(text);
-  } catch (const cell0::common::YamlError&) {
-    return;
-  }
-  for (const auto& doc : docs) {
-    auto load = cell0::policies::parse_policy(doc);
-    if (!load.policy && load.error.empty()) __builtin_trap();  // a refusal must say why
+  const auto docs = cell0::common::parse_yaml_documents(text);
+  if (!docs) return;
+  for (const auto& doc : *docs) {
+    auto policy = cell0::policies::parse_policy(doc);
+    if (!policy && policy.error().message.empty()) __builtin_trap();  // a refusal must say why
   }
 }
 

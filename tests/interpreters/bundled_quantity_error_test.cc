@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-cell0::interp::Result<cell0::interp::InterpretResult> replicas_of(const json& spec) {
+cell0::common::Result<cell0::interp::InterpretResult> replicas_of(const json& spec) {
   auto registry = cell0::interp::load_registry(
       {fs::path(CELL0_SOURCE_DIR) / "interpreters/customizations/mongo.daocloud.io/v1alpha1/MongoDB/customizations.yaml"});
   REQUIRE(registry.ok());

@@ -10,7 +10,7 @@
 #include "lua/json_lua.h"
 
 using cell0::interp::Engine;
-using cell0::interp::ErrorKind;
+using cell0::common::ErrorKind;
 using cell0::interp::InterpretRequest;
 using cell0::interp::Operation;
 using nlohmann::json;

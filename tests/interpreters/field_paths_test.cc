@@ -118,7 +118,9 @@ TEST_CASE("every bundled KubeBlocks rule uses only fields of its version", "[fie
   for (const auto& dir : fs::directory_iterator(root)) {
     const fs::path file = dir.path() / "Cluster/customizations.yaml";
     if (!fs::exists(file)) continue;
-    for (const auto& doc : cell0::common::load_yaml_file(file)) {
+    const auto docs = cell0::common::load_yaml_file(file);
+    REQUIRE(docs.ok());
+    for (const auto& doc : *docs) {
       const std::string api = doc["spec"]["target"]["apiVersion"].get<std::string>();
       const std::string version = api.substr(api.find('/') + 1);
       REQUIRE(tables().count(version) == 1);

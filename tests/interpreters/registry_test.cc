@@ -6,7 +6,7 @@
 
 #include "interpreters/registry.h"
 
-using cell0::interp::ErrorKind;
+using cell0::common::ErrorKind;
 namespace fs = std::filesystem;
 
 namespace {

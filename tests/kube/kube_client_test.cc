@@ -63,15 +63,16 @@ TEST_CASE("client: get and a guarded JSON patch") {
   const json add = json::parse(R"([{"op":"add","path":"/spec/taints","value":[{"key":"k","effect":"NoSchedule"}]}])");
   auto stale = client.json_patch(path, add, "1");
   REQUIRE_FALSE(stale.ok());
-  CHECK(stale.error().conflict());
+  CHECK(stale.error().http_status == 409);
   CHECK(stale.error().reason == "Conflict");
+  CHECK(stale.error().kind == common::ErrorKind::Api);
   auto patched = client.json_patch(path, add, created["metadata"]["resourceVersion"]);
   REQUIRE(patched.ok());
   CHECK((*patched)["spec"]["taints"][0]["key"] == "k");
   CHECK(server.patches_applied() == 1);
   auto missing = client.get(std::string(controllers::kClustersPath) + "/nope");
   REQUIRE_FALSE(missing.ok());
-  CHECK(missing.error().status == 404);
+  CHECK(missing.error().http_status == 404);
 }
 
 TEST_CASE("client: a server certificate from another CA is refused") {
@@ -79,7 +80,7 @@ TEST_CASE("client: a server certificate from another CA is refused") {
   KubeClient client(connection_for(server, server.cert_user(), server.other_ca_pem()), fast());
   auto listed = client.list(controllers::kClustersPath);
   REQUIRE_FALSE(listed.ok());
-  CHECK(listed.error().status == 0);
+  CHECK(listed.error().http_status == 0);
   CHECK_THAT(listed.error().message, Contains("server certificate refused") && Contains("certificate-authority"));
   CHECK(server.requests().empty());
 }
@@ -114,7 +115,7 @@ TEST_CASE("client: an expired token gives a clear 401") {
   KubeClient client(connection_for(server, server.token_user("good-token")), fast());
   auto r = client.list(controllers::kClustersPath);
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().status == 401);
+  CHECK(r.error().http_status == 401);
   CHECK_THAT(r.error().text(), Contains("HTTP 401 Unauthorized") && Contains("refused the credentials of kubeconfig") &&
                                    Contains("token expired or revoked"));
 }
@@ -155,7 +156,7 @@ TEST_CASE("client: 5xx is an error with the server's message") {
   KubeClient client(connection_for(server, server.cert_user()), fast());
   auto r = client.list(controllers::kClustersPath);
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().status == 500);
+  CHECK(r.error().http_status == 500);
   CHECK_THAT(r.error().message, Contains("injected fault"));
 }
 

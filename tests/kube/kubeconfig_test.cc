@@ -32,7 +32,7 @@ struct Fixture {
   }
 };
 
-std::string error_of(const certs::Result<KubeConnection>& r) {
+std::string error_of(const common::Result<KubeConnection>& r) {
   REQUIRE_FALSE(r.ok());
   return r.error().message;
 }

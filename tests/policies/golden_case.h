@@ -73,13 +73,16 @@ inline std::vector<GoldenCase> load_golden_cases() {
   std::vector<GoldenCase> cases;
   for (const auto& file : files) {
     auto docs = common::load_yaml_file(file);
-    if (docs.size() != 1) throw std::runtime_error(file.string() + ": one case per file");
+    if (!docs) throw std::runtime_error(docs.error().message);
+    if (docs->size() != 1) throw std::runtime_error(file.string() + ": one case per file");
     GoldenCase c;
     c.name = file.stem().string();
-    c.doc = docs[0];
+    c.doc = (*docs)[0];
     c.stage = c.doc.value("stage", "review");
     c.operation = c.doc.value("operation", "CREATE");
-    if (!policies::parse_operation(c.operation, c.input.operation)) throw std::runtime_error(c.name + ": bad operation");
+    const auto operation = policies::parse_operation(c.operation);
+    if (!operation) throw std::runtime_error(c.name + ": bad operation");
+    c.input.operation = *operation;
     c.input.object = c.doc.value("object", nlohmann::json());
     c.input.old_object = c.doc.value("old", nlohmann::json());
     c.input.sub_resource = c.doc.value("subResource", "");

@@ -37,16 +37,16 @@ policies::Decision run_stage(const std::string& stage, const policies::Admission
 
 void check_case(const GoldenCase& c) {
   const json& expect = c.doc.at("expect");
-  policies::PolicyLoad load = policies::parse_policy(c.doc.value("policy", json()));
+  const common::Result<policies::Policy> load = policies::parse_policy(c.doc.value("policy", json()));
   if (expect.contains("policyError")) {
-    REQUIRE_FALSE(load.policy);
-    INFO(load.error);
-    CHECK(contains_text(load.error, expect["policyError"].get<std::string>()));
+    REQUIRE_FALSE(load.ok());
+    INFO(load.error().message);
+    CHECK(contains_text(load.error().message, expect["policyError"].get<std::string>()));
     return;
   }
-  INFO(load.error);
-  REQUIRE(load.policy);
-  const policies::Policy& policy = *load.policy;
+  INFO((load ? "" : load.error().message));
+  REQUIRE(load.ok());
+  const policies::Policy& policy = *load;
 
   // Binding fixtures must be bindings Karmada could store.
   for (const json* o : {&c.input.object, &c.input.old_object}) {

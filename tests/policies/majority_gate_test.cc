@@ -177,17 +177,18 @@ TEST_CASE("the gate judges UPDATEs of bindings only, never a subresource", "[maj
 
 TEST_CASE("policy file: the majority section", "[majority][policy]") {
   const auto defaults = parse_policy(json());
-  REQUIRE(defaults.policy);
-  CHECK(defaults.policy->majority.enforcement == Enforcement::Reject);
-  CHECK(defaults.policy->majority.kinds == std::vector<MajorityKind>{{"mongo.daocloud.io/v1alpha1", "MongoDB"},
-                                                                     {"apps.kubeblocks.io/v1alpha1", "Cluster"},
-                                                                     {"apps.kubeblocks.io/v1", "Cluster"}});
+  REQUIRE(defaults.ok());
+  CHECK(defaults->majority.enforcement == Enforcement::Reject);
+  CHECK(defaults->majority.kinds == std::vector<MajorityKind>{{"mongo.daocloud.io/v1alpha1", "MongoDB"},
+                                                              {"apps.kubeblocks.io/v1alpha1", "Cluster"},
+                                                              {"apps.kubeblocks.io/v1", "Cluster"}});
   const auto warn = parse_policy(json::parse(R"({"majority":{"enforcement":"Warn","kinds":[]}})"));
-  REQUIRE(warn.policy);
-  CHECK(warn.policy->majority.enforcement == Enforcement::Warn);
-  CHECK(warn.policy->majority.kinds.empty());
-  CHECK(parse_policy(json::parse(R"({"majority":{"quorum":2}})")).error.find("majority.quorum: unknown field") !=
-        std::string::npos);
+  REQUIRE(warn.ok());
+  CHECK(warn->majority.enforcement == Enforcement::Warn);
+  CHECK(warn->majority.kinds.empty());
+  const auto quorum = parse_policy(json::parse(R"({"majority":{"quorum":2}})"));
+  REQUIRE_FALSE(quorum.ok());
+  CHECK(quorum.error().message.find("majority.quorum: unknown field") != std::string::npos);
 }
 
 }  // namespace

@@ -55,8 +55,8 @@ std::set<std::string> zones_of(const json& cluster) {
 
 void check_case(const std::string& name, const json& doc) {
   const json& expect = doc.at("expect");
-  const policies::PolicyLoad load = policies::parse_policy(doc.value("policy", json()));
-  REQUIRE(load.policy);
+  const common::Result<policies::Policy> policy = policies::parse_policy(doc.value("policy", json()));
+  REQUIRE(policy.ok());
 
   // The Clusters as the Cluster rule (and the taint reconciler) keeps them.
   std::vector<ModelCluster> clusters;
@@ -64,7 +64,7 @@ void check_case(const std::string& name, const json& doc) {
   for (const json& c : doc.at("clusters")) {
     policies::AdmissionInput in;
     in.object = c.at("object");
-    const policies::Decision kept = policies::review(in, *load.policy);
+    const policies::Decision kept = policies::review(in, *policy);
     REQUIRE(kept.allowed);
     clusters.push_back({kept.object, c.value("available", 100LL)});
     snapshot->push_back(policies::cluster_info_from(kept.object));
@@ -75,7 +75,7 @@ void check_case(const std::string& name, const json& doc) {
   in.object = doc.at("object");
   in.namespace_ = in.object["metadata"].value("namespace", "");
   if (doc.value("inventory", true)) in.clusters = snapshot;
-  const policies::Decision d = policies::review(in, *load.policy);
+  const policies::Decision d = policies::review(in, *policy);
   INFO("message: " << d.message);
   REQUIRE(d.allowed == expect.at("allowed").get<bool>());
   const json wanted_warnings = expect.value("warnings", json::array());
@@ -116,7 +116,7 @@ void check_case(const std::string& name, const json& doc) {
   // The HA promise: divided gateways in >= 2 zones when >= 2 zones hold clusters the placement
   // can use, or a warning that says why not.
   const std::string scenario =
-      d.object["metadata"].value("annotations", json::object()).value(load.policy->anydoor.scenario_annotation, "");
+      d.object["metadata"].value("annotations", json::object()).value(policy->anydoor.scenario_annotation, "");
   if (scenario == "Egress" || scenario == "IngressManaged" || scenario == "IngressTenant") {
     json open = d.object["spec"]["placement"];
     if (open.contains("clusterAffinity")) open["clusterAffinity"].erase("clusterNames");
@@ -144,10 +144,11 @@ TEST_CASE("scheduling goldens: where Karmada puts the replicas", "[scheduling]")
   REQUIRE(files.size() >= 6);
   for (const auto& f : files) {
     const auto docs = common::load_yaml_file(f);
-    REQUIRE(docs.size() == 1);
+    REQUIRE(docs.ok());
+    REQUIRE(docs->size() == 1);
     DYNAMIC_SECTION(f.stem().string()) {
-      INFO(f.stem().string() << ": " << docs[0].value("description", ""));
-      check_case(f.stem().string(), docs[0]);
+      INFO(f.stem().string() << ": " << (*docs)[0].value("description", ""));
+      check_case(f.stem().string(), (*docs)[0]);
     }
   }
 }

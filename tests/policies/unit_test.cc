@@ -91,8 +91,8 @@ TEST_CASE("policy file: defaults, partial files, errors naming the field", "[pol
   SECTION("null, an empty mapping and an empty file give the defaults of DESIGN.md") {
     for (const json& doc : {json(), json::object()}) {
       auto load = parse_policy(doc);
-      REQUIRE(load.policy);
-      const Policy& p = *load.policy;
+      REQUIRE(load.ok());
+      const Policy& p = *load;
       CHECK(p.pure_control.taint.key == "pure-control-cluster");
       CHECK(p.pure_control.taint.effect == "NoSchedule");
       CHECK(p.pure_control.cluster_label == "cluster.ccos.io/pure-control");
@@ -114,20 +114,20 @@ TEST_CASE("policy file: defaults, partial files, errors naming the field", "[pol
     }
     TempDir dir;
     std::ofstream(dir.path() / "empty.yaml") << "# nothing here\n";
-    CHECK(load_policy_file(dir.path() / "empty.yaml").policy);
+    CHECK(load_policy_file(dir.path() / "empty.yaml").ok());
   }
   SECTION("a resource entry's omitted fields are \"*\"") {
     auto load = parse_policy(json::parse(R"({"whitelist": {"resources": [{"kind": "Namespace"}]}})"));
-    REQUIRE(load.policy);
-    REQUIRE(load.policy->whitelist.resources.size() == 1);
-    CHECK(load.policy->whitelist.resources[0].api_version == "*");
-    CHECK(load.policy->whitelist.resources[0].name == "*");
+    REQUIRE(load.ok());
+    REQUIRE(load->whitelist.resources.size() == 1);
+    CHECK(load->whitelist.resources[0].api_version == "*");
+    CHECK(load->whitelist.resources[0].name == "*");
   }
   SECTION("errors") {
     auto error = [](const char* text) {
       auto load = parse_policy(json::parse(text));
-      CHECK_FALSE(load.policy);
-      return load.error;
+      CHECK_FALSE(load.ok());
+      return load ? std::string() : load.error().message;
     };
     CHECK(error(R"({"pureControl": {"taint": {"key": "bad key"}}})").starts_with("pureControl.taint.key: "));
     CHECK(error(R"({"pureControl": {"clusterNames": "cell0"}})") == "pureControl.clusterNames: must be a list of strings, got a string");
@@ -147,14 +147,15 @@ TEST_CASE("policy file: defaults, partial files, errors naming the field", "[pol
   SECTION("file errors name the file; several documents are refused") {
     TempDir dir;
     std::ofstream(dir.path() / "two.yaml") << "whitelist: {}\n---\nanydoor: {}\n";
-    auto load = load_policy_file(dir.path() / "two.yaml");
-    CHECK_FALSE(load.policy);
-    CHECK(load.error.find("two.yaml: expected one WebhookPolicy document, found 2") != std::string::npos);
+    auto message = [&dir](const char* name) {
+      auto load = load_policy_file(dir.path() / name);
+      CHECK_FALSE(load.ok());
+      return load ? std::string() : load.error().message;
+    };
+    CHECK(message("two.yaml").find("two.yaml: expected one WebhookPolicy document, found 2") != std::string::npos);
     std::ofstream(dir.path() / "bad.yaml") << "whitelist: [\n";
-    load = load_policy_file(dir.path() / "bad.yaml");
-    CHECK_FALSE(load.policy);
-    CHECK(load.error.find("bad.yaml") != std::string::npos);
-    CHECK(load_policy_file(dir.path() / "missing.yaml").error.find("missing.yaml") != std::string::npos);
+    CHECK(message("bad.yaml").find("bad.yaml") != std::string::npos);
+    CHECK(message("missing.yaml").find("missing.yaml") != std::string::npos);
   }
 }
 

@@ -129,7 +129,8 @@ void check(const json& v, const json& schema, const std::string& path, std::vect
 
 json load_crd_schema(const std::filesystem::path& crd_file) {
   const auto docs = common::load_yaml_file(crd_file);
-  for (const auto& doc : docs) {
+  if (!docs) throw std::runtime_error(docs.error().message);
+  for (const auto& doc : *docs) {
     if (doc.value("kind", "") != "CustomResourceDefinition") continue;
     for (const auto& version : doc["spec"]["versions"]) {
       if (version.value("storage", false)) return version["schema"]["openAPIV3Schema"];

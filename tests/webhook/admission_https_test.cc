@@ -21,8 +21,8 @@ namespace {
 
 using nlohmann::json;
 
-interp::Result<interp::InterpretResult> no_interpreter(const interp::InterpretRequest&) {
-  return interp::Error{interp::ErrorKind::NoHook, "not in this test"};
+common::Result<interp::InterpretResult> no_interpreter(const interp::InterpretRequest&) {
+  return common::Error{common::ErrorKind::NoHook, "not in this test"};
 }
 
 // What the endpoints read (the policy, the cluster inventory, the namespace cache); a test swaps
@@ -94,8 +94,8 @@ TEST_CASE("golden admission cases over HTTPS: /mutate then /validate", "[admissi
     if (expect.contains("policyError")) continue;
     INFO(c.name);
     auto load = policies::parse_policy(c.doc.value("policy", json()));
-    REQUIRE(load.policy);
-    s.policy.set(std::make_shared<const policies::Policy>(*load.policy));
+    REQUIRE(load.ok());
+    s.policy.set(std::make_shared<const policies::Policy>(*load));
     s.namespaces.set(c.input.namespaces);
     s.clusters.set(c.input.clusters);
     const json gate = expect.value("gate", json());

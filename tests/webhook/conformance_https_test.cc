@@ -17,6 +17,7 @@
 using namespace cell0::webhook;
 using cell0::testing::TestServer;
 using nlohmann::json;
+namespace common = cell0::common;
 namespace interp = cell0::interp;
 
 namespace {
@@ -51,9 +52,9 @@ json to_review(const std::string& uid, const interp::InterpretRequest& r) {
 }
 
 // The InterpretResult a Karmada caller would reconstruct from the response.
-interp::Result<interp::InterpretResult> from_response(const json& sent, const json& response) {
+common::Result<interp::InterpretResult> from_response(const json& sent, const json& response) {
   if (response.value("successful", false) != true) {
-    return interp::Error{interp::ErrorKind::Runtime, response.value("status", json::object()).dump()};
+    return common::Error{common::ErrorKind::Runtime, response.value("status", json::object()).dump()};
   }
   interp::InterpretResult r;
   const json& object = sent["request"]["object"];
@@ -113,15 +114,19 @@ TEST_CASE("Karmada's third-party conformance suite passes over HTTPS, the same a
   std::size_t cases = 0;
   std::ostringstream failures;
   const auto suites = interp::discover_suites({root});
-  REQUIRE_FALSE(suites.empty());
-  for (const auto& suite : suites) {
+  REQUIRE(suites.ok());
+  REQUIRE_FALSE(suites->empty());
+  for (const auto& suite : *suites) {
     auto registry = interp::load_registry({suite.customizations});
     REQUIRE(registry.ok());
     engine.set_registry(*registry);
     std::vector<interp::ConformanceCase> suite_cases;
     std::vector<json> sent;
     for (const auto& file : suite.testdata) {
-      for (auto& c : interp::load_cases(file)) {
+      auto file_cases = interp::load_cases(file);
+      INFO(file.string());
+      REQUIRE(file_cases.ok());
+      for (auto& c : *file_cases) {
         auto request = interp::case_request(c);
         REQUIRE(request.ok());
         sent.push_back(to_review("c" + std::to_string(++cases), *request));

@@ -68,8 +68,9 @@ std::vector<Case> load_corpus(const fs::path& dir, Case& canary) {
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() != ".yaml") continue;
     const auto docs = cell0::common::load_yaml_file(entry.path());
-    REQUIRE(docs.size() == 1);
-    const json& doc = docs.front();
+    REQUIRE(docs.ok());
+    REQUIRE(docs->size() == 1);
+    const json& doc = docs->front();
     INFO(entry.path());
     REQUIRE(doc.contains("expect"));
     Case c{entry.path().filename().string(), doc["spec"]["target"]["kind"].get<std::string>(), doc["expect"]};

@@ -8,8 +8,8 @@ using cell0::webhook::decode_interpreter_request;
 using cell0::webhook::encode_interpreter_failure;
 using cell0::webhook::encode_interpreter_response;
 using cell0::webhook::InterpreterCall;
-using cell0::webhook::InterpreterCodecError;
 using nlohmann::json;
+namespace common = cell0::common;
 namespace interp = cell0::interp;
 
 namespace {
@@ -19,18 +19,26 @@ using cell0::testing::workload;
 
 cell0::webhook::InterpreterCall decode(const json& body) {
   auto decoded = cell0::webhook::decode_interpreter_request(body);
-  if (const auto* e = std::get_if<cell0::webhook::InterpreterCodecError>(&decoded)) FAIL(e->message);
-  return std::get<cell0::webhook::InterpreterCall>(decoded);
+  if (!decoded) FAIL(decoded.error().message);
+  return *decoded;
 }
 
-cell0::webhook::InterpreterCodecError refusal(const json& body) {
+// What the endpoint answers a refused request with.
+struct Refusal {
+  std::string message;
+  std::string uid;
+  int code = 0;
+};
+
+Refusal refusal(const json& body) {
   auto decoded = cell0::webhook::decode_interpreter_request(body);
-  REQUIRE(std::holds_alternative<cell0::webhook::InterpreterCodecError>(decoded));
-  return std::get<cell0::webhook::InterpreterCodecError>(decoded);
+  REQUIRE_FALSE(decoded.ok());
+  return Refusal{decoded.error().message, cell0::webhook::interpreter_refusal_uid(body),
+                 cell0::webhook::status_code_for(decoded.error().kind)};
 }
 
 json response_of(const cell0::webhook::InterpreterCall& call, const interp::InterpretResult& result) {
-  json body = json::parse(cell0::webhook::encode_interpreter_response(call, interp::Result<interp::InterpretResult>(result)));
+  json body = json::parse(cell0::webhook::encode_interpreter_response(call, result));
   CHECK(body["apiVersion"] == "config.karmada.io/v1alpha1");
   CHECK(body["kind"] == "ResourceInterpreterContext");
   return body["response"];
@@ -125,7 +133,7 @@ TEST_CASE("InterpretStatus embeds the raw status verbatim (§1.5)", "[codec]") {
   auto call = decode(review("u6", "InterpretStatus", workload()));
   interp::InterpretResult r;
   r.raw_status = R"({"readyReplicas":1,"ratio":0.5})";
-  const std::string text = cell0::webhook::encode_interpreter_response(call, interp::Result<interp::InterpretResult>(r));
+  const std::string text = cell0::webhook::encode_interpreter_response(call, r);
   CHECK(text.find(R"("rawStatus":{"readyReplicas":1,"ratio":0.5})") != std::string::npos);
   CHECK(json::parse(text)["response"] == json::parse(R"({"uid":"u6","successful":true,"status":{"code":200},
     "rawStatus":{"readyReplicas":1,"ratio":0.5}})"));
@@ -144,15 +152,15 @@ TEST_CASE("InterpretHealth and InterpretDependency (§1.5)", "[codec]") {
 
 TEST_CASE("engine errors answer successful:false with a code and the cause", "[codec]") {
   auto call = decode(review("u9", "InterpretHealth", workload()));
-  auto encode = [&](interp::ErrorKind kind, const std::string& message) {
-    return json::parse(cell0::webhook::encode_interpreter_response(call, interp::Error{kind, message}))["response"];
+  auto encode = [&](common::ErrorKind kind, const std::string& message) {
+    return json::parse(cell0::webhook::encode_interpreter_response(call, common::Error{kind, message}))["response"];
   };
-  const json timeout = encode(interp::ErrorKind::Timeout, "script ran past 1s");
+  const json timeout = encode(common::ErrorKind::Timeout, "script ran past 1s");
   CHECK(timeout == json::parse(R"({"uid":"u9","successful":false,
     "status":{"code":500,"message":"Timeout: script ran past 1s"}})"));
-  CHECK(encode(interp::ErrorKind::NoHook, "x")["status"]["code"] == 404);
-  CHECK(encode(interp::ErrorKind::BadRequest, "x")["status"]["code"] == 400);
-  CHECK(encode(interp::ErrorKind::Runtime, "x")["status"]["code"] == 500);
+  CHECK(encode(common::ErrorKind::NoHook, "x")["status"]["code"] == 404);
+  CHECK(encode(common::ErrorKind::BadRequest, "x")["status"]["code"] == 400);
+  CHECK(encode(common::ErrorKind::Runtime, "x")["status"]["code"] == 500);
 }
 
 TEST_CASE("bad requests are refused with a reason", "[codec]") {
@@ -166,6 +174,7 @@ TEST_CASE("bad requests are refused with a reason", "[codec]") {
   json wrong_version = review("u", "InterpretHealth", workload());
   wrong_version["apiVersion"] = "config.karmada.io/v1";
   CHECK(refusal(wrong_version).message.find("unsupported apiVersion") != std::string::npos);
+  CHECK(refusal(wrong_version).uid.empty());  // the envelope is not sound: no uid is echoed
   json wrong_kind = review("u", "InterpretHealth", workload());
   wrong_kind["kind"] = "AdmissionReview";
   CHECK(refusal(wrong_kind).message.find("unsupported kind") != std::string::npos);

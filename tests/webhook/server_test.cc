@@ -11,12 +11,13 @@
 using namespace cell0::webhook;
 using cell0::testing::TempDir;
 using nlohmann::json;
+namespace common = cell0::common;
 namespace interp = cell0::interp;
 
 namespace {
 
-interp::Result<interp::InterpretResult> fake_interpret(const interp::InterpretRequest& request) {
-  if (request.object.value("kind", "") != "Workload") return interp::Error{interp::ErrorKind::NoHook, "no rule"};
+common::Result<interp::InterpretResult> fake_interpret(const interp::InterpretRequest& request) {
+  if (request.object.value("kind", "") != "Workload") return common::Error{common::ErrorKind::NoHook, "no rule"};
   if (request.object.contains("sleepMs")) {
     std::this_thread::sleep_for(std::chrono::milliseconds(request.object["sleepMs"].get<int>()));
   }

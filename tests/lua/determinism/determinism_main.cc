@@ -39,8 +39,12 @@ int main(int argc, char** argv) {
   // One engine for every suite (each targets kinds of its own), so that the 16 states all
   // serve every kind of case.
   const auto suites = interp::discover_suites(roots);
+  if (!suites) {
+    std::cerr << suites.error().message << "\n";
+    return 2;
+  }
   std::vector<fs::path> files;
-  for (const auto& suite : suites) files.push_back(suite.customizations);
+  for (const auto& suite : *suites) files.push_back(suite.customizations);
   auto registry = interp::load_registry(files);
   if (!registry) {
     std::cerr << registry.error().message << "\n";
@@ -52,9 +56,14 @@ int main(int argc, char** argv) {
     interp::InterpretRequest request;
   };
   std::vector<Case> cases;
-  for (const auto& suite : suites) {
+  for (const auto& suite : *suites) {
     for (const auto& file : suite.testdata) {
-      for (const auto& c : interp::load_cases(file)) {
+      const auto file_cases = interp::load_cases(file);
+      if (!file_cases) {
+        std::cerr << file_cases.error().message << "\n";
+        return 2;
+      }
+      for (const auto& c : *file_cases) {
         auto request = interp::case_request(c);
         if (request) cases.push_back({file.string() + "\t" + c.name, c.operation, *request});
       }
