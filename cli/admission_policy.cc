@@ -20,10 +20,10 @@ AdmissionPolicy::AdmissionPolicy(const ServeConfig& config, common::MetricsRegis
   if (!store_.file().empty()) reloader_.load_now();
 }
 
-webhook::LoadOutcome AdmissionPolicy::load() {
-  webhook::LoadOutcome outcome = store_.load();
+common::Result<webhook::LoadedSet> AdmissionPolicy::load() {
+  common::Result<webhook::LoadedSet> outcome = store_.load();
   std::lock_guard lock(listener_mutex_);
-  if (outcome.ok && listener_) listener_();
+  if (outcome && listener_) listener_();
   return outcome;
 }
 

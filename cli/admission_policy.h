@@ -32,7 +32,7 @@ class AdmissionPolicy {
   void add_readiness(webhook::Readiness& readiness) const;
 
  private:
-  webhook::LoadOutcome load();
+  common::Result<webhook::LoadedSet> load();
 
   webhook::PolicyStore store_;
   std::mutex listener_mutex_;

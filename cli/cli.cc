@@ -40,7 +40,7 @@ int run_cli(int argc, char** argv) {
   commands.push_back(add_interpret_command(app));
   commands.push_back(add_test_command(app));
   commands.push_back(add_review_command(app));
-  add_serve_command(app);  // runs from its CLI11 callback and ends with CLI::RuntimeError
+  commands.push_back(add_serve_command(app));
   commands.push_back(add_certs_command(app));
   commands.push_back(add_taint_clusters_command(app));
   try {

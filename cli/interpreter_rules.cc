@@ -8,12 +8,12 @@
 namespace cell0::cli {
 namespace {
 
-webhook::LoadOutcome load_into(interp::Engine& engine, const std::vector<std::filesystem::path>& paths) {
+common::Result<webhook::LoadedSet> load_into(interp::Engine& engine, const std::vector<std::filesystem::path>& paths) {
   auto registry = interp::load_registry(paths);
-  if (!registry) return webhook::LoadOutcome{false, registry.error().message, 0, 0};
+  if (!registry) return registry.error();
   const interp::RegistryInfo info = interp::registry_info(**registry);
   engine.set_registry(*registry);
-  return webhook::LoadOutcome{true, "", info.customizations, info.files.size()};
+  return webhook::LoadedSet{info.customizations, info.files.size()};
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include <malloc.h>
 
-#include <cstdio>
 #include <memory>
 #include <set>
 
@@ -29,31 +28,24 @@ int run_serve(const ServeConfig& config) {
   return service->serve_until_stopped(stop_signals);
 }
 
-void add_serve_command(CLI::App& app) {
+Command add_serve_command(CLI::App& app) {
   auto settings = std::make_shared<ServeSettings>();
   CLI::App* cmd = app.add_subcommand("serve", "Run the HTTPS webhook: /interpreter, /mutate, /validate, /healthz, /readyz, /metrics");
   add_serve_flags(*cmd, *settings);
-  cmd->callback([settings, cmd] {
+  return Command{cmd, 1, [settings, cmd]() -> common::Result<int> {
     ServeSettings& current = *settings;
     if (!current.config.empty()) {
       std::set<std::string> given;
       for (const CLI::Option* opt : cmd->get_options()) {
         if (opt->count() > 0) given.insert(setting_key(opt->get_name()));
       }
-      if (auto applied = apply_config_file(current.config, current, given); !applied) {
-        std::fprintf(stderr, "error: %s\n", applied.error().message.c_str());
-        throw CLI::RuntimeError(1);
-      }
+      if (auto applied = apply_config_file(current.config, current, given); !applied) return applied.error();
     }
     auto config = resolve_settings(current);
-    if (!config) {
-      std::fprintf(stderr, "error: %s\n", config.error().message.c_str());
-      throw CLI::RuntimeError(1);
-    }
+    if (!config) return config.error();
     common::setup_json_logging(config->log_level);
-    const int rc = current.check_config ? check_serve_config(*config) : run_serve(*config);
-    if (rc != 0) throw CLI::RuntimeError(rc);
-  });
+    return current.check_config ? check_serve_config(*config) : run_serve(*config);
+  }};
 }
 
 }  // namespace cell0::cli

@@ -1,15 +1,13 @@
 // `cell0-webhook serve`: the HTTPS interpreter webhook (see serve_settings.h for the flags).
 #pragma once
 
-namespace CLI {
-class App;
-}
+#include "cli/command.h"
 
 namespace cell0::cli {
 
 struct ServeConfig;
 
-void add_serve_command(CLI::App& app);
+Command add_serve_command(CLI::App& app);
 
 // Serves until SIGTERM or SIGINT, then drains for up to the shutdown grace (service.h). Exit
 // status.

@@ -6,14 +6,14 @@ PolicyStore::PolicyStore(std::filesystem::path file) : file_(std::move(file)) {
   if (file_.empty()) policy_ = std::make_shared<const policies::Policy>();
 }
 
-LoadOutcome PolicyStore::load() {
-  if (file_.empty()) return LoadOutcome{true, "", 0, 0};
+common::Result<LoadedSet> PolicyStore::load() {
+  if (file_.empty()) return LoadedSet{};
   common::Result<policies::Policy> loaded = policies::load_policy_file(file_);
-  if (!loaded) return LoadOutcome{false, loaded.error().message, 0, 1};
+  if (!loaded) return loaded.error();
   auto next = std::make_shared<const policies::Policy>(std::move(*loaded));
   std::lock_guard lock(mutex_);
   policy_ = std::move(next);
-  return LoadOutcome{true, "", 0, 1};
+  return LoadedSet{0, 1};
 }
 
 std::shared_ptr<const policies::Policy> PolicyStore::current() const {

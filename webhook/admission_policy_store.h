@@ -18,7 +18,7 @@ class PolicyStore {
   explicit PolicyStore(std::filesystem::path file);
 
   // Reads the file; on success installs it. Fits Reloader's LoadFn.
-  LoadOutcome load();
+  common::Result<LoadedSet> load();
   // nullptr until a policy has loaded.
   std::shared_ptr<const policies::Policy> current() const;
   const std::filesystem::path& file() const { return file_; }

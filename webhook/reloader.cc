@@ -37,37 +37,37 @@ Reloader::~Reloader() { stop(); }
 bool Reloader::load_now() {
   const std::string fingerprint = poller_.fingerprint();
   const auto start = std::chrono::steady_clock::now();
-  LoadOutcome outcome;
+  common::Result<LoadedSet> outcome = common::Error{common::ErrorKind::Config, "not loaded"};
   try {
     outcome = load_(paths_);
   } catch (const std::exception& e) {
-    outcome = LoadOutcome{false, std::string("unexpected error: ") + e.what(), 0, 0};
+    outcome = common::Error{common::ErrorKind::Config, std::string("unexpected error: ") + e.what()};
   }
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   metrics_.reloads.inc();
   poller_.mark_loaded(fingerprint);  // what this attempt saw
   std::lock_guard lock(mutex_);
   ++status_.attempts;
-  if (outcome.ok) {
+  if (outcome) {
     status_.ready = true;
-    status_.customizations = outcome.customizations;
+    status_.customizations = outcome->customizations;
     status_.last_error.clear();
     status_.last_success = std::chrono::system_clock::now();
     if (metrics_.last_success) {
       metrics_.last_success->set(std::chrono::duration<double>(status_.last_success.time_since_epoch()).count());
     }
-    if (metrics_.loaded) metrics_.loaded->set(static_cast<double>(outcome.customizations));
+    if (metrics_.loaded) metrics_.loaded->set(static_cast<double>(outcome->customizations));
     common::log_event(spdlog::level::info, subject_ + " loaded",
-              {{"customizations", outcome.customizations}, {"files", outcome.files}, {"durationMs", ms}});
+              {{"customizations", outcome->customizations}, {"files", outcome->files}, {"durationMs", ms}});
   } else {
-    status_.last_error = outcome.error;
+    status_.last_error = outcome.error().message;
     metrics_.failures.inc();
     common::log_event(spdlog::level::err, status_.ready ? subject_ + " reload failed; keeping the last good set"
                                                 : subject_ + " failed to load",
-              {{"error", outcome.error}, {"durationMs", ms}});
+              {{"error", outcome.error().message}, {"durationMs", ms}});
   }
   if (metrics_.ready) metrics_.ready->set(status_.ready ? 1 : 0);
-  return outcome.ok;
+  return outcome.ok();
 }
 
 void Reloader::start() { poller_.start(); }

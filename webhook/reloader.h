@@ -18,15 +18,14 @@
 
 namespace cell0::webhook {
 
-struct LoadOutcome {
-  bool ok = false;
-  std::string error;
+// What a successful load installed, for the log and the gauges.
+struct LoadedSet {
   std::size_t customizations = 0;
   std::size_t files = 0;
 };
 
 // Loads the paths and, on success, installs the result (e.g. Engine::set_registry).
-using LoadFn = std::function<LoadOutcome(const std::vector<std::filesystem::path>&)>;
+using LoadFn = std::function<common::Result<LoadedSet>(const std::vector<std::filesystem::path>&)>;
 
 struct ReloadStatus {
   bool ready = false;  // a set has been loaded at least once

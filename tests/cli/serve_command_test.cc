@@ -61,9 +61,10 @@ spec:
         end
 )";
 
+// The exit status of `serve ARGS` as run_cli would give it, without printing the error line.
 int parse_serve(const std::vector<std::string>& args) {
   CLI::App app;
-  add_serve_command(app);
+  const cell0::cli::Command command = add_serve_command(app);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   reversed.push_back("serve");
   try {
@@ -71,7 +72,8 @@ int parse_serve(const std::vector<std::string>& args) {
   } catch (const CLI::ParseError& e) {
     return e.get_exit_code();
   }
-  return 0;
+  const auto status = command.run();
+  return status ? *status : command.failure_status;
 }
 
 json health_review(const std::string& uid) {

@@ -265,7 +265,7 @@ TEST_CASE("policy store: defaults without a file, reload keeps the last good pol
     webhook::PolicyStore store({});
     REQUIRE(store.current());
     CHECK(store.current()->whitelist.enforcement == policies::Enforcement::Reject);
-    CHECK(store.load().ok);
+    CHECK(store.load().ok());
   }
   SECTION("a file, then a broken version of it") {
     TempDir dir;
@@ -273,15 +273,15 @@ TEST_CASE("policy store: defaults without a file, reload keeps the last good pol
     std::ofstream(file) << "apiVersion: cell0.ccos.io/v1alpha1\nkind: WebhookPolicy\nwhitelist: {enforcement: Warn}\n";
     webhook::PolicyStore store(file);
     CHECK_FALSE(store.current());
-    REQUIRE(store.load().ok);
+    REQUIRE(store.load().ok());
     CHECK(store.current()->whitelist.enforcement == policies::Enforcement::Warn);
     std::ofstream(file) << "whitelist: {enforcement: Sometimes}\n";
     const auto outcome = store.load();
-    CHECK_FALSE(outcome.ok);
-    CHECK(contains_text(outcome.error, "whitelist.enforcement: must be one of Reject, Strip, Warn"));
+    CHECK_FALSE(outcome.ok());
+    CHECK(contains_text(outcome.error().message, "whitelist.enforcement: must be one of Reject, Strip, Warn"));
     CHECK(store.current()->whitelist.enforcement == policies::Enforcement::Warn);
     std::ofstream(file) << "whitelist: {enforcement: Strip}\n";
-    REQUIRE(store.load().ok);
+    REQUIRE(store.load().ok());
     CHECK(store.current()->whitelist.enforcement == policies::Enforcement::Strip);
   }
 }

@@ -75,9 +75,9 @@ TEST_CASE("customizations reload under concurrent requests with zero failures", 
       {f.dir.path()},
       [&](const std::vector<fs::path>& paths) {
         auto reg = interp::load_registry(paths);
-        if (!reg) return cell0::webhook::LoadOutcome{false, reg.error().message, 0, 0};
+        if (!reg) return cell0::common::Result<cell0::webhook::LoadedSet>(reg.error());
         f.engine.set_registry(*reg);
-        return cell0::webhook::LoadOutcome{true, "", (*reg)->all().size(), 1};
+        return cell0::common::Result<cell0::webhook::LoadedSet>(cell0::webhook::LoadedSet{(*reg)->all().size(), 1});
       },
       metrics.customization_reloads(), std::chrono::milliseconds(10));
   REQUIRE(reloader.load_now());

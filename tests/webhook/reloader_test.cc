@@ -21,17 +21,17 @@ void write(const fs::path& p, const std::string& text) {
 struct FakeLoader {
   std::atomic<int> calls{0};
   std::atomic<int> installed{0};
-  LoadOutcome operator()(const std::vector<fs::path>& paths) {
+  cell0::common::Result<LoadedSet> operator()(const std::vector<fs::path>& paths) {
     ++calls;
     std::size_t n = 0;
     for (const auto& e : fs::recursive_directory_iterator(paths.front())) {
       std::ifstream in(e.path());
       std::string text((std::istreambuf_iterator<char>(in)), {});
-      if (text.find("broken") != std::string::npos) return {false, e.path().filename().string() + ": broken", 0, 0};
+      if (text.find("broken") != std::string::npos) return cell0::common::Error{cell0::common::ErrorKind::Config, e.path().filename().string() + ": broken"};
       ++n;
     }
     ++installed;
-    return {true, "", n, n};
+    return LoadedSet{n, n};
   }
 };
 
