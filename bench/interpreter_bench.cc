@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
-#include <tuple>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 #include "interpreters/conformance.h"
@@ -59,7 +59,8 @@ const Resource& cloneset() {
 }
 
 const Resource& workload() {
-  static const Resource r = load(fs::path(CELL0_SOURCE_DIR) / "interpreters/customizations/workload.example.io/v1alpha1/Workload");
+  static const Resource r =
+      load(fs::path(CELL0_SOURCE_DIR) / "interpreters/customizations/workload.example.io/v1alpha1/Workload");
   return r;
 }
 
@@ -112,7 +113,9 @@ interp::InterpretRequest aggregate_request(std::size_t items) {
   return req;
 }
 
-void BM_InterpretHealth_CloneSet(benchmark::State& s) { run_op(s, cloneset(), interp::Operation::InterpretHealth, true); }
+void BM_InterpretHealth_CloneSet(benchmark::State& s) {
+  run_op(s, cloneset(), interp::Operation::InterpretHealth, true);
+}
 void BM_InterpretHealth_CloneSet_Reparse(benchmark::State& s) {
   run_op(s, cloneset(), interp::Operation::InterpretHealth, false);
 }
@@ -179,7 +182,7 @@ void BM_AggregateStatus_CloneSet_Full(benchmark::State& s) { aggregate(s, false)
 struct ConversionInput {
   std::vector<const json*> args;
   std::vector<const json*> refs;  // what the engine repairs empty tables against
-  json result;  // null: the rule returns a scalar (InterpretHealth), nothing to encode
+  json result;                    // null: the rule returns a scalar (InterpretHealth), nothing to encode
   lua::RepairTarget target = lua::RepairTarget::Object;
 };
 

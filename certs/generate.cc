@@ -25,8 +25,8 @@ Error ssl_error(const std::string& what) { return Error{ErrorKind::Tls, what + "
 bool is_dns_name(const std::string& name) {
   if (name.empty() || name.size() > 253) return false;
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '.' || c == '*';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '*';
     if (!ok) return false;
   }
   return true;
@@ -44,9 +44,8 @@ bool set_random_serial(X509* cert) {
 }
 
 bool set_common_name(X509_NAME* name, const std::string& cn) {
-  return X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                    reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
-                                    0) == 1;
+  return X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
+                                    -1, 0) == 1;
 }
 
 bool add_ext(X509* cert, X509* issuer, int nid, const char* value) {

@@ -74,17 +74,15 @@ Result<CertPaths> ensure_state_dir_certs(const fs::path& dir, const std::vector<
     return paths_of(dir, serving->cert.get(), false);
   }
 
-  CertOptions leaf{.common_name = "",
-                   .sans = sans,
-                   .days = options.cert_days,
-                   .key_type = options.key_type,
-                   .usage = Usage::Server};
+  CertOptions leaf{
+      .common_name = "", .sans = sans, .days = options.cert_days, .key_type = options.key_type, .usage = Usage::Server};
   if (auto ca = reusable_ca(dir, options)) {
     auto issued = issue_certificate(*ca, leaf);
     if (!issued) return issued.error();
     return write_cert_dir(dir, *ca, *issued, false);
   }
-  auto ca = generate_ca(CaOptions{.common_name = "cell0-webhook-ca", .days = options.ca_days, .key_type = options.key_type});
+  auto ca =
+      generate_ca(CaOptions{.common_name = "cell0-webhook-ca", .days = options.ca_days, .key_type = options.key_type});
   if (!ca) return ca.error();
   auto issued = issue_certificate(*ca, leaf);
   if (!issued) return issued.error();

@@ -34,14 +34,13 @@ struct CertPaths {
 
 // Writes ca.crt, tls.crt and tls.key (0600) into dir (created 0700 when missing); ca.key
 // (0600) too when the CA key is given.
-common::Result<CertPaths> write_cert_dir(const std::filesystem::path& dir, const KeyPair& ca,
-                                         const KeyPair& serving, bool write_ca_key);
+common::Result<CertPaths> write_cert_dir(const std::filesystem::path& dir, const KeyPair& ca, const KeyPair& serving,
+                                         bool write_ca_key);
 
 // Reuses dir's files when they load, belong together, chain to ca.crt, cover every SAN and are
 // not about to expire; else renews the serving cert under the existing CA (when ca.key is there
 // and the CA is still good) or generates everything anew.
-common::Result<CertPaths> ensure_state_dir_certs(const std::filesystem::path& dir,
-                                                 const std::vector<std::string>& sans,
+common::Result<CertPaths> ensure_state_dir_certs(const std::filesystem::path& dir, const std::vector<std::string>& sans,
                                                  const StateDirOptions& options = {});
 
 }  // namespace cell0::certs

@@ -15,8 +15,9 @@ std::vector<std::filesystem::path> watched(const std::filesystem::path& file) {
 
 AdmissionPolicy::AdmissionPolicy(const ServeConfig& config, common::MetricsRegistry& registry)
     : store_(config.policy),
-      reloader_(watched(config.policy), [this](const auto&) { return load(); }, webhook::policy_reload_metrics(registry),
-                std::chrono::seconds(1), "admission policy") {
+      reloader_(
+          watched(config.policy), [this](const auto&) { return load(); }, webhook::policy_reload_metrics(registry),
+          std::chrono::seconds(1), "admission policy") {
   if (!store_.file().empty()) reloader_.load_now();
 }
 

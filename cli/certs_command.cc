@@ -4,9 +4,9 @@
 #include <memory>
 #include <system_error>
 
-#include <CLI/CLI.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "certs/pem.h"
 #include "certs/state_dir.h"
@@ -73,9 +73,10 @@ common::Result<GeneratedCerts> generate_install_certs(const GenerateCertsOptions
   }
   const auto wanted_end = std::chrono::system_clock::now() + std::chrono::hours(24) * options.days;
   if (certs::not_after(ca.cert.get()) < wanted_end) {
-    return input_error(fmt::format("the CA in {} expires before a {}-day certificate would: remove {} and {} to "
-                                   "make a new CA (and re-register its caBundle), or pass a smaller --days",
-                                   options.out.string(), options.days, certs::kCaCertFile, certs::kCaKeyFile));
+    return input_error(
+        fmt::format("the CA in {} expires before a {}-day certificate would: remove {} and {} to "
+                    "make a new CA (and re-register its caBundle), or pass a smaller --days",
+                    options.out.string(), options.days, certs::kCaCertFile, certs::kCaKeyFile));
   }
   auto serving = certs::issue_certificate(ca, certs::CertOptions{.common_name = result.sans[2],
                                                                  .sans = result.sans,
@@ -105,18 +106,19 @@ Command add_certs_command(CLI::App& app) {
   gen->add_option("--days", options->days, "Validity of the serving certificate")->capture_default_str();
   gen->add_option("--key", *key, "Key algorithm")->check(CLI::IsMember({"ecdsa", "rsa"}))->capture_default_str();
   return Command{gen, 1, [options, key]() -> common::Result<int> {
-    options->key_type = *key == "rsa" ? certs::KeyType::Rsa2048 : certs::KeyType::EcdsaP256;
-    auto generated = generate_install_certs(*options);
-    if (!generated) return generated.error();
-    const std::time_t end = std::chrono::system_clock::to_time_t(generated->not_after);
-    std::fprintf(stderr, "%s CA; wrote %s/{%s,%s,%s%s}; serving certificate for %s valid until %s\n",
-                 generated->reused_ca ? "kept the existing" : "generated a new", options->out.string().c_str(),
-                 certs::kCaCertFile, certs::kCertFile, certs::kKeyFile, generated->reused_ca ? "" : ",ca.key",
-                 fmt::format("{}", fmt::join(generated->sans, ", ")).c_str(),
-                 fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(end)).c_str());
-    std::printf("%s\n", generated->ca_bundle.c_str());
-    return 0;
-  }};
+                   options->key_type = *key == "rsa" ? certs::KeyType::Rsa2048 : certs::KeyType::EcdsaP256;
+                   auto generated = generate_install_certs(*options);
+                   if (!generated) return generated.error();
+                   const std::time_t end = std::chrono::system_clock::to_time_t(generated->not_after);
+                   std::fprintf(stderr, "%s CA; wrote %s/{%s,%s,%s%s}; serving certificate for %s valid until %s\n",
+                                generated->reused_ca ? "kept the existing" : "generated a new",
+                                options->out.string().c_str(), certs::kCaCertFile, certs::kCertFile, certs::kKeyFile,
+                                generated->reused_ca ? "" : ",ca.key",
+                                fmt::format("{}", fmt::join(generated->sans, ", ")).c_str(),
+                                fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(end)).c_str());
+                   std::printf("%s\n", generated->ca_bundle.c_str());
+                   return 0;
+                 }};
 }
 
 }  // namespace cell0::cli

@@ -20,8 +20,9 @@ common::Result<webhook::LoadedSet> load_into(interp::Engine& engine, const std::
 
 InterpreterRules::InterpreterRules(const ServeConfig& config, webhook::WebhookMetrics& metrics)
     : engine(config.engine),
-      reloader(config.customizations, [this](const auto& paths) { return load_into(engine, paths); },
-               metrics.customization_reloads()) {
+      reloader(
+          config.customizations, [this](const auto& paths) { return load_into(engine, paths); },
+          metrics.customization_reloads()) {
   webhook::collect_engine_stats(metrics, engine);
   std::vector<std::string> paths;
   for (const auto& p : config.customizations) paths.push_back(p.string());

@@ -3,11 +3,11 @@
 #include <chrono>
 #include <iostream>
 
+#include "common/yaml_json.h"
 #include "interpreters/conformance.h"
 #include "interpreters/engine.h"
-#include "interpreters/registry.h"
-#include "common/yaml_json.h"
 #include "interpreters/print_sink.h"
+#include "interpreters/registry.h"
 
 namespace cell0::cli {
 namespace {
@@ -136,7 +136,8 @@ Command add_interpret_command(CLI::App& app) {
 
 Command add_test_command(CLI::App& app) {
   auto dirs = std::make_shared<std::vector<std::string>>();
-  auto* cmd = app.add_subcommand("test", "Run Karmada-format conformance cases (customizations.yaml + testdata/*.yaml)");
+  auto* cmd =
+      app.add_subcommand("test", "Run Karmada-format conformance cases (customizations.yaml + testdata/*.yaml)");
   cmd->add_option("DIR", *dirs, "Folders to search for customizations.yaml")->required();
   return Command{cmd, 2, [dirs] { return run_test(*dirs); }};
 }

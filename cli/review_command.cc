@@ -1,8 +1,8 @@
 #include "cli/review_command.h"
 
 #include <algorithm>
-#include <map>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -152,7 +152,8 @@ common::Result<int> run_review(const ReviewFlags& f) {
   const json review = webhook::encode_admission_response("review", decision, input.object, true);
   std::cout << "# AdmissionReview response\n" << common::to_yaml(review);
   if (review["response"].contains("patch")) {
-    std::cout << "---\n# response.patch, decoded\n" << common::to_yaml(webhook::json_patch(input.object, decision.object));
+    std::cout << "---\n# response.patch, decoded\n"
+              << common::to_yaml(webhook::json_patch(input.object, decision.object));
   }
   if (decision.allowed && !decision.object.is_null()) {
     std::cout << "---\n# resulting object\n" << common::to_yaml(decision.object);
@@ -174,7 +175,8 @@ Command add_review_command(CLI::App& app) {
                   "ClusterResourceBinding, Pod, Deployment, StatefulSet; YAML)")
       ->required();
   cmd->add_option("--old-file", flags->old_file, "The stored object, for UPDATE");
-  cmd->add_option("--operation", flags->operation, "CREATE, UPDATE or DELETE (default: UPDATE with --old-file, else CREATE)");
+  cmd->add_option("--operation", flags->operation,
+                  "CREATE, UPDATE or DELETE (default: UPDATE with --old-file, else CREATE)");
   cmd->add_option("--policy", flags->policy, "Admission policy file (default: the built-in policy)");
   cmd->add_option("--clusters", flags->clusters,
                   "Karmada Cluster objects (YAML documents or a List) to use as the cluster inventory, as serve "

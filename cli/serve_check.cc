@@ -14,8 +14,8 @@ namespace {
 
 // --check-config reports a certificate close to expiry without failing the check.
 void warn_if_expiring(X509* cert) {
-  const auto warning =
-      webhook::expiry_warning(certs::not_after(cert), std::chrono::system_clock::now(), webhook::CertReloaderOptions{}.warn_before);
+  const auto warning = webhook::expiry_warning(certs::not_after(cert), std::chrono::system_clock::now(),
+                                               webhook::CertReloaderOptions{}.warn_before);
   if (warning) std::fprintf(stderr, "warning: %s\n", warning->c_str());
 }
 

@@ -30,22 +30,24 @@ int run_serve(const ServeConfig& config) {
 
 Command add_serve_command(CLI::App& app) {
   auto settings = std::make_shared<ServeSettings>();
-  CLI::App* cmd = app.add_subcommand("serve", "Run the HTTPS webhook: /interpreter, /mutate, /validate, /healthz, /readyz, /metrics");
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Run the HTTPS webhook: /interpreter, /mutate, /validate, /healthz, /readyz, /metrics");
   add_serve_flags(*cmd, *settings);
   return Command{cmd, 1, [settings, cmd]() -> common::Result<int> {
-    ServeSettings& current = *settings;
-    if (!current.config.empty()) {
-      std::set<std::string> given;
-      for (const CLI::Option* opt : cmd->get_options()) {
-        if (opt->count() > 0) given.insert(setting_key(opt->get_name()));
-      }
-      if (auto applied = apply_config_file(current.config, current, given); !applied) return applied.error();
-    }
-    auto config = resolve_settings(current);
-    if (!config) return config.error();
-    common::setup_json_logging(config->log_level);
-    return current.check_config ? check_serve_config(*config) : run_serve(*config);
-  }};
+                   ServeSettings& current = *settings;
+                   if (!current.config.empty()) {
+                     std::set<std::string> given;
+                     for (const CLI::Option* opt : cmd->get_options()) {
+                       if (opt->count() > 0) given.insert(setting_key(opt->get_name()));
+                     }
+                     if (auto applied = apply_config_file(current.config, current, given); !applied)
+                       return applied.error();
+                   }
+                   auto config = resolve_settings(current);
+                   if (!config) return config.error();
+                   common::setup_json_logging(config->log_level);
+                   return current.check_config ? check_serve_config(*config) : run_serve(*config);
+                 }};
 }
 
 }  // namespace cell0::cli

@@ -20,7 +20,8 @@ bool Controllers::set_up_taints(const ServeConfig& config, webhook::PolicySource
                                 common::MetricsRegistry& registry) {
   auto connection = kube::resolve_kube_connection(config.kubeconfig.string(), config.kube_context, config.in_cluster);
   if (!connection) {
-    common::log_event(spdlog::level::critical, "cannot set up the taint reconciler", {{"error", connection.error().message}});
+    common::log_event(spdlog::level::critical, "cannot set up the taint reconciler",
+                      {{"error", connection.error().message}});
     return false;
   }
   for (const auto& w : connection->warnings) common::log_event(spdlog::level::warn, w);
@@ -30,8 +31,8 @@ bool Controllers::set_up_taints(const ServeConfig& config, webhook::PolicySource
     return p->pure_control;
   };
   reconciler_metrics_ = std::make_unique<controllers::ReconcilerMetrics>(registry);
-  taints_ = std::make_unique<controllers::TaintReconciler>(std::move(*connection), std::move(rule),
-                                                           controllers::TaintReconcilerOptions{}, reconciler_metrics_.get());
+  taints_ = std::make_unique<controllers::TaintReconciler>(
+      std::move(*connection), std::move(rule), controllers::TaintReconcilerOptions{}, reconciler_metrics_.get());
   // Issue 16: the anydoor placement reconciler reads the taint reconciler's inventory (one watch).
   placement_metrics_ = std::make_unique<controllers::PlacementMetrics>(registry);
   placements_ = std::make_unique<controllers::PlacementReconciler>(
@@ -46,7 +47,8 @@ void Controllers::set_up_namespace_cache(const ServeConfig& config, common::Metr
   if (!connection) {
     // The other rules and the interpreter do not need the cache: serve on, names only (/readyz).
     cell0_credentials_error_ = connection.error().message;
-    common::log_event(spdlog::level::err, "cannot set up the Cell0 namespace cache; zone rules use namespace names only",
+    common::log_event(spdlog::level::err,
+                      "cannot set up the Cell0 namespace cache; zone rules use namespace names only",
                       {{"error", cell0_credentials_error_}});
     return;
   }
@@ -94,9 +96,10 @@ std::string Controllers::zone_namespace_mode() const {
   if (!cell0_namespaces_) return "names only: zones.namespaces globs (no Cell0 credentials, no namespace cache)";
   const auto view = cell0_namespaces_->shared();
   const std::string error = cell0_namespaces_->last_error();
-  if (!view) return "names only until the Cell0 namespace cache lists" + (error.empty() ? std::string() : " (" + error + ")");
-  return "names and annotation " + annotation + ": namespace cache of " + std::to_string(view->size()) +
-         " namespaces" + (error.empty() ? std::string() : " (last view kept; " + error + ")");
+  if (!view)
+    return "names only until the Cell0 namespace cache lists" + (error.empty() ? std::string() : " (" + error + ")");
+  return "names and annotation " + annotation + ": namespace cache of " + std::to_string(view->size()) + " namespaces" +
+         (error.empty() ? std::string() : " (last view kept; " + error + ")");
 }
 
 }  // namespace cell0::cli

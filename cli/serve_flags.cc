@@ -18,27 +18,33 @@ void add_serve_flags(CLI::App& cmd, ServeSettings& s) {
   cmd.add_option("--customizations", s.customizations,
                  "ResourceInterpreterCustomization file or directory (repeatable; reloaded on change; "
                  "default: the bundled interpreters/customizations)");
-  cmd.add_option("--policy", s.policy, "Admission policy file (YAML, kind WebhookPolicy; reloaded on change; default: the built-in policy)");
+  cmd.add_option("--policy", s.policy,
+                 "Admission policy file (YAML, kind WebhookPolicy; reloaded on change; default: the built-in policy)");
   cmd.add_option("--config", s.config, "The same settings as YAML; flags override it");
-  cmd.add_option("--threads", s.threads, "Requests handled at once, one Lua state each (0: 4 x hardware concurrency, at least 16)")
+  cmd.add_option("--threads", s.threads,
+                 "Requests handled at once, one Lua state each (0: 4 x hardware concurrency, at least 16)")
       ->capture_default_str();
   cmd.add_option("--read-timeout", s.read_timeout, "Close a connection sending no byte this long mid-request")
       ->capture_default_str();
   cmd.add_option("--write-timeout", s.write_timeout, "Writing one answer must end within this")->capture_default_str();
-  cmd.add_option("--header-timeout", s.header_timeout,
-                 "TLS handshake and request headers must be complete within this")->capture_default_str();
-  cmd.add_option("--body-timeout", s.body_timeout, "The whole request body must arrive within this")->capture_default_str();
+  cmd.add_option("--header-timeout", s.header_timeout, "TLS handshake and request headers must be complete within this")
+      ->capture_default_str();
+  cmd.add_option("--body-timeout", s.body_timeout, "The whole request body must arrive within this")
+      ->capture_default_str();
   cmd.add_option("--idle-timeout", s.idle_timeout, "Close keep-alive connections idle this long")
       ->capture_default_str();
   cmd.add_option("--max-header-bytes", s.max_header_bytes, "Bytes a request may send before its headers end")
       ->capture_default_str();
-  cmd.add_option("--max-request-bytes", s.max_request_bytes, "Largest /interpreter body (413 above)")->capture_default_str();
+  cmd.add_option("--max-request-bytes", s.max_request_bytes, "Largest /interpreter body (413 above)")
+      ->capture_default_str();
   cmd.add_option("--max-admission-bytes", s.max_admission_bytes, "Largest /mutate and /validate body (413 above)")
       ->capture_default_str();
   cmd.add_option("--max-connections", s.max_connections,
-                 "Open connections, idle ones included; more are closed at once (0: no cap)")->capture_default_str();
+                 "Open connections, idle ones included; more are closed at once (0: no cap)")
+      ->capture_default_str();
   cmd.add_option("--shutdown-delay", s.shutdown_delay,
-                 "After SIGTERM: keep serving this long with /readyz 503 and Connection: close")->capture_default_str();
+                 "After SIGTERM: keep serving this long with /readyz 503 and Connection: close")
+      ->capture_default_str();
   cmd.add_option("--shutdown-grace", s.shutdown_grace, "After the delay: time to finish requests in flight")
       ->capture_default_str();
   cmd.add_option("--lua-timeout", s.lua_timeout, "Deadline of one Lua rule run")->capture_default_str();
@@ -52,7 +58,7 @@ void add_serve_flags(CLI::App& cmd, ServeSettings& s) {
   cmd.add_option("--cell0-kubeconfig", s.cell0_kubeconfig,
                  "kubeconfig of the Cell0 kube-apiserver: watch its namespaces for the zone rules' opt-in annotation");
   cmd.add_flag("--cell0-in-cluster", s.cell0_in_cluster,
-                "Like --cell0-kubeconfig, with the pod's service account (the webhook runs on Cell0)");
+               "Like --cell0-kubeconfig, with the pod's service account (the webhook runs on Cell0)");
 }
 
 }  // namespace cell0::cli

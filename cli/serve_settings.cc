@@ -25,8 +25,7 @@ common::Error config_error(std::string message) { return common::Error{common::E
 
 // A number followed by a unit from the table; the unit may be empty when "" is in the table.
 template <typename T>
-common::Result<T> parse_with_unit(std::string_view text, const std::map<std::string, double>& units,
-                                  const char* what) {
+common::Result<T> parse_with_unit(std::string_view text, const std::map<std::string, double>& units, const char* what) {
   const auto digits_end = text.find_first_not_of("0123456789.");
   const std::string_view number = text.substr(0, digits_end);
   const std::string unit(digits_end == std::string_view::npos ? std::string_view() : text.substr(digits_end));
@@ -69,15 +68,16 @@ std::string setting_key(std::string_view name) {
 }
 
 common::Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  static const std::map<std::string, double> kUnits = {{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+  static const std::map<std::string, double> kUnits = {
+      {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
   auto ms = parse_with_unit<long long>(text, kUnits, "duration");
   if (!ms) return ms.error();
   return std::chrono::milliseconds(*ms);
 }
 
 common::Result<std::size_t> parse_byte_size(std::string_view text) {
-  static const std::map<std::string, double> kUnits = {
-      {"", 1}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"Ki", 1024}, {"Mi", 1048576}, {"Gi", 1073741824}};
+  static const std::map<std::string, double> kUnits = {{"", 1},    {"k", 1e3},   {"K", 1e3},      {"M", 1e6},
+                                                       {"G", 1e9}, {"Ki", 1024}, {"Mi", 1048576}, {"Gi", 1073741824}};
   return parse_with_unit<std::size_t>(text, kUnits, "size");
 }
 
@@ -87,8 +87,8 @@ std::string format_duration(std::chrono::milliseconds duration) {
 }
 
 std::string format_byte_size(std::size_t bytes) {
-  for (const auto& [unit, size] : {std::pair{"Gi", std::size_t{1} << 30}, {"Mi", std::size_t{1} << 20},
-                                    {"Ki", std::size_t{1} << 10}}) {
+  for (const auto& [unit, size] :
+       {std::pair{"Gi", std::size_t{1} << 30}, {"Mi", std::size_t{1} << 20}, {"Ki", std::size_t{1} << 10}}) {
     if (bytes != 0 && bytes % size == 0) return fmt::format("{}{}", bytes / size, unit);
   }
   return std::to_string(bytes);
@@ -241,9 +241,12 @@ common::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
     std::error_code ec;
     if (!fs::exists(p, ec)) return config_error("--customizations: " + p.string() + " does not exist");
   }
-  for (const auto& [flag, path] : {std::pair{"--tls-cert", c.server.cert_file}, {"--tls-key", c.server.key_file},
-                                   {"--client-ca", c.server.client_ca_file}, {"--policy", c.policy},
-                                   {"--kubeconfig", c.kubeconfig}, {"--cell0-kubeconfig", c.cell0_kubeconfig}}) {
+  for (const auto& [flag, path] : {std::pair{"--tls-cert", c.server.cert_file},
+                                   {"--tls-key", c.server.key_file},
+                                   {"--client-ca", c.server.client_ca_file},
+                                   {"--policy", c.policy},
+                                   {"--kubeconfig", c.kubeconfig},
+                                   {"--cell0-kubeconfig", c.cell0_kubeconfig}}) {
     std::error_code ec;
     if (!path.empty() && !fs::is_regular_file(path, ec)) {
       return config_error(fmt::format("{}: {} is not a readable file", flag, path.string()));
@@ -270,12 +273,11 @@ common::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
   }
   c.engine.memory_limit = *memory;
   // Client limits: positive durations up to an hour, sizes within sane bounds.
-  for (const auto& [flag, text, field] :
-       {std::tuple{"--read-timeout", &s.read_timeout, &c.server.read_timeout},
-        {"--write-timeout", &s.write_timeout, &c.server.write_timeout},
-        {"--header-timeout", &s.header_timeout, &c.server.header_timeout},
-        {"--body-timeout", &s.body_timeout, &c.server.body_timeout},
-        {"--idle-timeout", &s.idle_timeout, &c.server.keep_alive_timeout}}) {
+  for (const auto& [flag, text, field] : {std::tuple{"--read-timeout", &s.read_timeout, &c.server.read_timeout},
+                                          {"--write-timeout", &s.write_timeout, &c.server.write_timeout},
+                                          {"--header-timeout", &s.header_timeout, &c.server.header_timeout},
+                                          {"--body-timeout", &s.body_timeout, &c.server.body_timeout},
+                                          {"--idle-timeout", &s.idle_timeout, &c.server.keep_alive_timeout}}) {
     auto d = parse_duration(*text);
     if (!d) return config_error(std::string(flag) + ": " + d.error().message);
     if (d->count() <= 0 || *d > std::chrono::hours(1)) {
@@ -290,10 +292,10 @@ common::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
     std::size_t min;
     const char* min_text;
   };
-  for (const SizeLimit& l : {SizeLimit{"--max-header-bytes", &s.max_header_bytes, &c.server.max_header_bytes, 32u << 10, "32Ki"},
-                             SizeLimit{"--max-request-bytes", &s.max_request_bytes, &c.server.max_body_bytes, 1u << 10, "1Ki"},
-                             SizeLimit{"--max-admission-bytes", &s.max_admission_bytes, &c.max_admission_bytes, 1u << 10,
-                                       "1Ki"}}) {
+  for (const SizeLimit& l :
+       {SizeLimit{"--max-header-bytes", &s.max_header_bytes, &c.server.max_header_bytes, 32u << 10, "32Ki"},
+        SizeLimit{"--max-request-bytes", &s.max_request_bytes, &c.server.max_body_bytes, 1u << 10, "1Ki"},
+        SizeLimit{"--max-admission-bytes", &s.max_admission_bytes, &c.max_admission_bytes, 1u << 10, "1Ki"}}) {
     auto n = parse_byte_size(*l.text);
     if (!n) return config_error(std::string(l.flag) + ": " + n.error().message);
     if (*n < l.min || *n > (1u << 30)) {
@@ -304,7 +306,8 @@ common::Result<ServeConfig> resolve_settings(const ServeSettings& s) {
   if (s.max_connections > 1000000) return config_error("--max-connections: at most 1000000 (0: no cap)");
   c.server.max_connections = s.max_connections;
   auto level = common::parse_log_level(s.log_level);
-  if (!level) return config_error("--log-level: unknown level \"" + s.log_level + "\" (trace, debug, info, warn, error)");
+  if (!level)
+    return config_error("--log-level: unknown level \"" + s.log_level + "\" (trace, debug, info, warn, error)");
   c.log_level = *level;
   return c;
 }

@@ -47,8 +47,8 @@
 
 #include <spdlog/common.h>
 
-#include "interpreters/engine.h"
 #include "common/result.h"
+#include "interpreters/engine.h"
 #include "webhook/admission_endpoint.h"
 #include "webhook/server.h"
 

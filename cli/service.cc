@@ -31,10 +31,7 @@ std::unique_ptr<Service> Service::create(const ServeConfig& config) {
 }
 
 Service::Service(const ServeConfig& config)
-    : config_(config),
-      metrics_(registry_),
-      rules_(config, metrics_),
-      policy_(config, registry_) {}
+    : config_(config), metrics_(registry_), rules_(config, metrics_), policy_(config, registry_) {}
 
 Service::~Service() {
   if (!serving_.joinable()) return;
@@ -89,18 +86,18 @@ bool Service::start() {
     finished_ = true;
   });
   common::log_event(spdlog::level::info, "serving",
-            {{"listen", fmt::format("{}:{}", config_.server.host, server_->port())},
-             {"clientCA", config_.server.client_ca_file.string()},
-             {"endpoints", {"/interpreter", "/mutate", "/validate", "/healthz", "/readyz", "/metrics"}}});
+                    {{"listen", fmt::format("{}:{}", config_.server.host, server_->port())},
+                     {"clientCA", config_.server.client_ca_file.string()},
+                     {"endpoints", {"/interpreter", "/mutate", "/validate", "/healthz", "/readyz", "/metrics"}}});
   return true;
 }
 
 int Service::serve_until_stopped(const StopSignals& signals) {
   const int sig = signals.wait(finished_);
   common::log_event(spdlog::level::info, "shutting down",
-            {{"signal", sig == 0 ? "none" : strsignal(sig)},
-             {"delayMs", config_.shutdown_delay.count()},
-             {"graceMs", config_.shutdown_grace.count()}});
+                    {{"signal", sig == 0 ? "none" : strsignal(sig)},
+                     {"delayMs", config_.shutdown_delay.count()},
+                     {"graceMs", config_.shutdown_grace.count()}});
   // Kubernetes removes the pod from the endpoints while it already runs SIGTERM, and apiservers
   // keep reusing their connections until that has propagated: go on answering (503 on /readyz,
   // Connection: close on every answer) for the delay; a second signal cuts it short.

@@ -55,7 +55,7 @@ class Service {
   AdmissionPolicy policy_;
   std::unique_ptr<Controllers> controllers_;
   std::unique_ptr<webhook::AdmissionMetrics> admission_metrics_;  // the majority gate's decisions
-  std::unique_ptr<webhook::Server> server_;  // after what its endpoints read
+  std::unique_ptr<webhook::Server> server_;                       // after what its endpoints read
   std::unique_ptr<webhook::CertReloader> cert_reloader_;
   std::atomic<bool> finished_{false};  // the server's run() returned
   std::thread serving_;

@@ -3,11 +3,11 @@
 #include <iostream>
 #include <memory>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
-#include "common/log.h"
 #include "cli/serve_settings.h"
+#include "common/log.h"
 #include "controllers/taint_reconciler.h"
 
 namespace cell0::cli {
@@ -49,8 +49,8 @@ int run_taint_clusters(const TaintClustersSettings& s, std::ostream& out, std::o
   }
   for (const auto& w : connection->warnings) err << "warning: " << w << "\n";
   const std::string taint = policies::taint_text(policy.pure_control.taint);
-  out << fmt::format("{}taint {} on the Clusters of {} ({})\n", s.dry_run ? "dry run: " : "", taint,
-                     connection->server, connection->source);
+  out << fmt::format("{}taint {} on the Clusters of {} ({})\n", s.dry_run ? "dry run: " : "", taint, connection->server,
+                     connection->source);
 
   controllers::TaintReconcilerOptions options;
   options.client = s.client;
@@ -81,25 +81,25 @@ int run_taint_clusters(const TaintClustersSettings& s, std::ostream& out, std::o
 Command add_taint_clusters_command(CLI::App& app) {
   auto settings = std::make_shared<TaintClustersSettings>();
   auto timeout = std::make_shared<std::string>("15s");
-  CLI::App* cmd = app.add_subcommand(
-      "taint-clusters",
-      "One pass of the pure-control taint over the Clusters of a karmada-apiserver "
-      "(exit 0: all hold, 1: errors, 2: a dry run found changes)");
+  CLI::App* cmd = app.add_subcommand("taint-clusters",
+                                     "One pass of the pure-control taint over the Clusters of a karmada-apiserver "
+                                     "(exit 0: all hold, 1: errors, 2: a dry run found changes)");
   cmd->add_option("--kubeconfig", settings->kubeconfig, "kubeconfig of the karmada-apiserver");
   cmd->add_option("--context", settings->context, "Context of --kubeconfig (default: current-context)");
   cmd->add_flag("--in-cluster", settings->in_cluster, "Use the pod's service account instead of a kubeconfig");
   cmd->add_flag("--dry-run", settings->dry_run, "Print what would change; change nothing");
-  cmd->add_option("--policy", settings->policy, "Admission policy file (YAML): pureControl.taint, clusterLabel, clusterNames");
+  cmd->add_option("--policy", settings->policy,
+                  "Admission policy file (YAML): pureControl.taint, clusterLabel, clusterNames");
   cmd->add_option("--timeout", *timeout, "Timeout of each API request")->capture_default_str();
   return Command{cmd, 1, [settings, timeout]() -> common::Result<int> {
-    common::setup_json_logging(spdlog::level::warn);
-    auto t = parse_duration(*timeout);
-    if (!t || t->count() <= 0) {
-      return input_error("--timeout: " + (t ? std::string("must be positive") : t.error().message));
-    }
-    settings->client.request_timeout = *t;
-    return run_taint_clusters(*settings, std::cout, std::cerr);
-  }};
+                   common::setup_json_logging(spdlog::level::warn);
+                   auto t = parse_duration(*timeout);
+                   if (!t || t->count() <= 0) {
+                     return input_error("--timeout: " + (t ? std::string("must be positive") : t.error().message));
+                   }
+                   settings->client.request_timeout = *t;
+                   return run_taint_clusters(*settings, std::cout, std::cerr);
+                 }};
 }
 
 }  // namespace cell0::cli

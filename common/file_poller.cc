@@ -69,7 +69,8 @@ std::string contents_fingerprint(const std::vector<fs::path>& files) {
   return out;
 }
 
-FilePoller::FilePoller(Fingerprint fingerprint, Changed changed, std::chrono::milliseconds interval, Unchanged unchanged)
+FilePoller::FilePoller(Fingerprint fingerprint, Changed changed, std::chrono::milliseconds interval,
+                       Unchanged unchanged)
     : fingerprint_(std::move(fingerprint)),
       changed_(std::move(changed)),
       unchanged_(std::move(unchanged)),

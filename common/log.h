@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/common.h>
+#include <nlohmann/json.hpp>
 
 namespace cell0::common {
 
@@ -17,6 +17,7 @@ std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name);
 void setup_json_logging(spdlog::level::level_enum level);
 
 // {"ts":…,"level":…,"msg":msg, ...fields}
-void log_event(spdlog::level::level_enum level, std::string_view msg, const nlohmann::json& fields = nlohmann::json::object());
+void log_event(spdlog::level::level_enum level, std::string_view msg,
+               const nlohmann::json& fields = nlohmann::json::object());
 
 }  // namespace cell0::common

@@ -11,10 +11,14 @@ std::string escape_label_value(const std::string& value) {
   std::string out;
   out.reserve(value.size());
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -50,7 +54,8 @@ namespace {
 
 void check_arity(const std::vector<std::string>& labels, const LabelValues& values, const std::string& name) {
   if (labels.size() != values.size()) {
-    throw std::invalid_argument(fmt::format("metric {}: {} label values for {} labels", name, values.size(), labels.size()));
+    throw std::invalid_argument(
+        fmt::format("metric {}: {} label values for {} labels", name, values.size(), labels.size()));
   }
 }
 
@@ -143,8 +148,8 @@ void Histogram::render(std::string& out) const {
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < buckets_.size(); ++i) {
       cumulative += s.counts[i];
-      out += fmt::format("{}_bucket{} {}\n", name_, label_text(labels, "le=\"" + format_metric_value(buckets_[i]) + '"'),
-                         cumulative);
+      out += fmt::format("{}_bucket{} {}\n", name_,
+                         label_text(labels, "le=\"" + format_metric_value(buckets_[i]) + '"'), cumulative);
     }
     out += fmt::format("{}_bucket{} {}\n", name_, label_text(labels, "le=\"+Inf\""), s.count);
     out += fmt::format("{}_sum{} {}\n", name_, label_text(labels), format_metric_value(s.sum));

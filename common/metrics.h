@@ -15,8 +15,7 @@ namespace cell0::common {
 using LabelValues = std::vector<std::string>;
 
 // Seconds; the apiserver's webhook latency buckets plus a few finer ones.
-inline const std::vector<double> kLatencyBuckets = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                    0.25,  0.5,   1,    2.5,   5,    10};
+inline const std::vector<double> kLatencyBuckets = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
 class MetricFamily {
  public:

@@ -119,8 +119,7 @@ bool needs_quotes(const std::string& s) {
   if (s.empty()) return true;
   if (!resolve_plain(s).is_string()) return true;
   static const std::string kSpecial = ":#{}[],&*!|>'\"%@`";
-  if (kSpecial.find(s[0]) != std::string::npos || s[0] == '-' || s[0] == '?' || s[0] == ' ' ||
-      s.back() == ' ') {
+  if (kSpecial.find(s[0]) != std::string::npos || s[0] == '-' || s[0] == '?' || s[0] == ' ' || s.back() == ' ') {
     return true;
   }
   if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos) return true;
@@ -254,8 +253,8 @@ Result<json> load_single_object(const std::filesystem::path& path) {
   auto docs = load_yaml_file(path);
   if (!docs) return docs.error();
   if (docs->size() != 1 || !(*docs)[0].is_object()) {
-    return Error{ErrorKind::Invalid, path.string() + ": expected exactly one object, found " +
-                                         std::to_string(docs->size()) + " documents"};
+    return Error{ErrorKind::Invalid,
+                 path.string() + ": expected exactly one object, found " + std::to_string(docs->size()) + " documents"};
   }
   return std::move((*docs)[0]);
 }

@@ -9,7 +9,8 @@ Backoff::Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds ma
 
 std::chrono::milliseconds Backoff::next() {
   std::uniform_real_distribution<double> factor(1 - jitter_, 1 + jitter_);
-  const auto delay = std::chrono::milliseconds(static_cast<long long>(static_cast<double>(step_.count()) * factor(random_)));
+  const auto delay =
+      std::chrono::milliseconds(static_cast<long long>(static_cast<double>(step_.count()) * factor(random_)));
   step_ = std::min(step_ * 2, max_);
   return delay;
 }

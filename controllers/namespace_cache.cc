@@ -16,21 +16,22 @@ std::string name_of(const json& ns) {
   return meta && meta->is_object() ? meta->value("name", "") : "";
 }
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 }  // namespace
 
 NamespaceCacheMetrics::NamespaceCacheMetrics(common::MetricsRegistry& r)
-    : lists(r.counter("cell0_namespace_cache_lists_total", "Full lists of the Cell0 namespaces, by result.", {"result"})),
+    : lists(
+          r.counter("cell0_namespace_cache_lists_total", "Full lists of the Cell0 namespaces, by result.", {"result"})),
       events(r.counter("cell0_namespace_cache_events_total", "Namespace watch events applied, by type.", {"type"})),
       watch_restarts(r.counter("cell0_namespace_cache_watch_restarts_total",
                                "Namespace watches started again, by the reason the previous one ended.", {"reason"})),
       namespaces(r.gauge("cell0_namespace_cache_namespaces", "Namespaces in the cache.")),
-      last_sync(r.gauge("cell0_namespace_cache_last_sync_timestamp_seconds", "Unix time of the last successful list.")) {}
+      last_sync(
+          r.gauge("cell0_namespace_cache_last_sync_timestamp_seconds", "Unix time of the last successful list.")) {}
 
-NamespaceCache::NamespaceCache(kube::KubeConnection connection, NamespaceCacheOptions options, NamespaceCacheMetrics* metrics)
+NamespaceCache::NamespaceCache(kube::KubeConnection connection, NamespaceCacheOptions options,
+                               NamespaceCacheMetrics* metrics)
     : client_(std::move(connection), options.client),
       options_(std::move(options)),
       metrics_(metrics),
@@ -41,7 +42,8 @@ NamespaceCache::~NamespaceCache() { stop(); }
 policies::NamespaceAnnotations NamespaceCache::kept_annotations(const json& ns) const {
   policies::NamespaceAnnotations out;
   const json* meta = ns.contains("metadata") ? &ns["metadata"] : nullptr;
-  const json* annotations = meta && meta->is_object() && meta->contains("annotations") ? &(*meta)["annotations"] : nullptr;
+  const json* annotations =
+      meta && meta->is_object() && meta->contains("annotations") ? &(*meta)["annotations"] : nullptr;
   if (!annotations || !annotations->is_object()) return out;
   for (const auto& key : options_.annotation_keys) {
     const auto it = annotations->find(key);
@@ -151,10 +153,11 @@ void NamespaceCache::watch_until_failure(std::string resource_version) {
     if (metrics_) metrics_->watch_restarts.inc({reason});
   };
   while (!stop_.stopped()) {
-    const kube::WatchOutcome outcome = client_.watch(kNamespacesPath, resource_version, [&](const kube::WatchEvent& event) {
-      if (event.type != "BOOKMARK") apply(event);
-      return !stop_.stopped();
-    });
+    const kube::WatchOutcome outcome =
+        client_.watch(kNamespacesPath, resource_version, [&](const kube::WatchEvent& event) {
+          if (event.type != "BOOKMARK") apply(event);
+          return !stop_.stopped();
+        });
     if (stop_.stopped()) return;
     resource_version = outcome.resource_version;
     switch (outcome.end) {

@@ -52,7 +52,8 @@ struct NamespaceCacheMetrics {
 
 class NamespaceCache {
  public:
-  NamespaceCache(kube::KubeConnection connection, NamespaceCacheOptions options, NamespaceCacheMetrics* metrics = nullptr);
+  NamespaceCache(kube::KubeConnection connection, NamespaceCacheOptions options,
+                 NamespaceCacheMetrics* metrics = nullptr);
   ~NamespaceCache();
   NamespaceCache(const NamespaceCache&) = delete;
   NamespaceCache& operator=(const NamespaceCache&) = delete;

@@ -17,9 +17,7 @@ std::string meta(const json& object, const char* key) {
   return m.is_object() ? m.value(key, "") : "";
 }
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 }  // namespace
 
@@ -31,7 +29,8 @@ PlacementMetrics::PlacementMetrics(common::MetricsRegistry& r)
                           "Patches refused because the policy changed meanwhile (retried on a fresh copy).")),
       errors(r.counter("cell0_placement_reconciler_errors_total", "Failures of the placement reconciler, by stage.",
                        {"stage"})),
-      managed(r.gauge("cell0_placement_reconciler_managed_policies", "Managed anydoor policies seen by the last pass.")),
+      managed(
+          r.gauge("cell0_placement_reconciler_managed_policies", "Managed anydoor policies seen by the last pass.")),
       last_sync(r.gauge("cell0_placement_reconciler_last_sync_timestamp_seconds",
                         "Unix time of the last pass after which every managed policy held its placement.")) {}
 
@@ -67,7 +66,8 @@ void PlacementReconciler::count(common::Counter* family, const common::LabelValu
 
 std::string PlacementReconciler::object_path(const json& object) const {
   const std::string name = meta(object, "name");
-  if (object.value("kind", "") == "ClusterPropagationPolicy") return std::string(kClusterPropagationPoliciesPath) + "/" + name;
+  if (object.value("kind", "") == "ClusterPropagationPolicy")
+    return std::string(kClusterPropagationPoliciesPath) + "/" + name;
   return "/apis/policy.karmada.io/v1alpha1/namespaces/" + meta(object, "namespace") + "/propagationpolicies/" + name;
 }
 
@@ -82,9 +82,9 @@ PlacementOutcome PlacementReconciler::reconcile(json object, const policies::Clu
     out.error = error;
     count(reconciles, {"error"});
     count(metrics_ ? &metrics_->errors : nullptr, {stage});
-    common::log_event(spdlog::level::warn, "cannot reconcile the anydoor placement",
-                      {{"kind", out.kind}, {"namespace", out.namespace_}, {"name", out.name}, {"stage", stage},
-                       {"error", error}});
+    common::log_event(
+        spdlog::level::warn, "cannot reconcile the anydoor placement",
+        {{"kind", out.kind}, {"namespace", out.namespace_}, {"name", out.name}, {"stage", stage}, {"error", error}});
     return out;
   };
   for (int attempt = 1;; ++attempt) {
@@ -105,7 +105,9 @@ PlacementOutcome PlacementReconciler::reconcile(json object, const policies::Clu
       count(reconciles, {"patched"});
       if (metrics_) metrics_->patches.inc();
       common::log_event(spdlog::level::info, "re-placed an anydoor policy on the current zones",
-                        {{"kind", out.kind}, {"namespace", out.namespace_}, {"name", out.name},
+                        {{"kind", out.kind},
+                         {"namespace", out.namespace_},
+                         {"name", out.name},
                          {"resourceVersion", meta(*patched, "resourceVersion")}});
       return out;
     }

@@ -26,8 +26,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/metrics.h"
-#include "controllers/taint_reconciler.h"
 #include "controllers/backoff.h"
+#include "controllers/taint_reconciler.h"
 #include "kube/kube_client.h"
 #include "policies/cluster_info.h"
 #include "policies/policy_config.h"
@@ -67,8 +67,8 @@ using AdmissionPolicySource = std::function<std::shared_ptr<const policies::Poli
 using ClusterSnapshotSource = std::function<policies::ClusterSnapshot()>;
 
 struct PlacementReconcilerOptions {
-  TaintReconcilerOptions base;                         // client, backoff, jitter, attempts, resync period
-  std::chrono::milliseconds inventory_poll{500};       // how often the inventory is checked for changes
+  TaintReconcilerOptions base;                    // client, backoff, jitter, attempts, resync period
+  std::chrono::milliseconds inventory_poll{500};  // how often the inventory is checked for changes
 };
 
 class PlacementReconciler {

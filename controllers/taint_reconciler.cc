@@ -21,9 +21,7 @@ std::string version_of(const json& cluster) {
   return meta.is_object() ? meta.value("resourceVersion", "") : "";
 }
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 }  // namespace
 
@@ -34,14 +32,14 @@ bool PassResult::all_hold() const {
   });
 }
 
-TaintReconciler::TaintReconciler(kube::KubeConnection connection, policies::PureControl rule, TaintReconcilerOptions options,
-                                 ReconcilerMetrics* metrics)
+TaintReconciler::TaintReconciler(kube::KubeConnection connection, policies::PureControl rule,
+                                 TaintReconcilerOptions options, ReconcilerMetrics* metrics)
     : TaintReconciler(
           std::move(connection), [rule = std::move(rule)]() -> std::optional<policies::PureControl> { return rule; },
           options, metrics) {}
 
-TaintReconciler::TaintReconciler(kube::KubeConnection connection, PureControlSource rule, TaintReconcilerOptions options,
-                                 ReconcilerMetrics* metrics)
+TaintReconciler::TaintReconciler(kube::KubeConnection connection, PureControlSource rule,
+                                 TaintReconcilerOptions options, ReconcilerMetrics* metrics)
     : client_(std::move(connection), options.client),
       rule_(std::move(rule)),
       options_(options),
@@ -67,7 +65,7 @@ ClusterOutcome TaintReconciler::reconcile(json cluster, bool dry_run) {
     count(reconciles, {"error"});
     count(metrics_ ? &metrics_->errors : nullptr, {stage});
     common::log_event(spdlog::level::warn, "cannot reconcile the cluster taint",
-              {{"cluster", out.name}, {"stage", stage}, {"error", out.error}});
+                      {{"cluster", out.name}, {"stage", stage}, {"error", out.error}});
     return out;
   };
   const std::optional<policies::PureControl> rule = rule_();
@@ -93,11 +91,12 @@ ClusterOutcome TaintReconciler::reconcile(json cluster, bool dry_run) {
       count(metrics_ ? &metrics_->patches : nullptr, {std::string(policies::taint_action_name(plan.action))});
       cache_.upsert(policies::cluster_info_from(*patched));
       common::log_event(spdlog::level::info,
-                plan.action == policies::TaintAction::Add       ? "added the pure-control taint"
-                : plan.action == policies::TaintAction::Replace ? "replaced variants of the pure-control taint"
-                                                                : "removed the pure-control taint",
-                {{"cluster", out.name}, {"taint", policies::taint_text(rule->taint)},
-                 {"resourceVersion", version_of(*patched)}});
+                        plan.action == policies::TaintAction::Add       ? "added the pure-control taint"
+                        : plan.action == policies::TaintAction::Replace ? "replaced variants of the pure-control taint"
+                                                                        : "removed the pure-control taint",
+                        {{"cluster", out.name},
+                         {"taint", policies::taint_text(rule->taint)},
+                         {"resourceVersion", version_of(*patched)}});
       return out;
     }
     const common::Error& e = patched.error();
@@ -152,11 +151,11 @@ void TaintReconciler::start() {
   if (thread_.joinable()) return;
   const auto rule = rule_();
   common::log_event(spdlog::level::info, "starting the pure-control taint reconciler",
-            {{"server", client_.connection().server},
-             {"source", client_.connection().source},
-             {"taint", rule ? policies::taint_text(rule->taint) : "(no policy yet)"},
-             {"clusterLabel", rule ? rule->cluster_label : ""},
-             {"clusterNames", rule ? rule->cluster_names : std::vector<std::string>{}}});
+                    {{"server", client_.connection().server},
+                     {"source", client_.connection().source},
+                     {"taint", rule ? policies::taint_text(rule->taint) : "(no policy yet)"},
+                     {"clusterLabel", rule ? rule->cluster_label : ""},
+                     {"clusterNames", rule ? rule->cluster_names : std::vector<std::string>{}}});
   thread_ = std::thread([this] { run(); });
 }
 
@@ -194,18 +193,19 @@ void TaintReconciler::watch_until_failure(std::string resource_version) {
   common::Counter* restarts = metrics_ ? &metrics_->watch_restarts : nullptr;
   while (!stop_.stopped()) {
     std::string failure;
-    const kube::WatchOutcome outcome = client_.watch(kClustersPath, resource_version, [&](const kube::WatchEvent& event) {
-      if (event.type == "BOOKMARK") return !stop_.stopped();
-      if (event.type == "DELETED") {
-        cache_.remove(name_of(event.object));
-      } else {
-        cache_.upsert(policies::cluster_info_from(event.object));
-        const ClusterOutcome done = reconcile(event.object, false);
-        if (!done.error.empty()) failure = done.error;
-      }
-      if (metrics_) metrics_->cache_size.set(static_cast<double>(cache_.size()));
-      return failure.empty() && !stop_.stopped() && !resync_;
-    });
+    const kube::WatchOutcome outcome =
+        client_.watch(kClustersPath, resource_version, [&](const kube::WatchEvent& event) {
+          if (event.type == "BOOKMARK") return !stop_.stopped();
+          if (event.type == "DELETED") {
+            cache_.remove(name_of(event.object));
+          } else {
+            cache_.upsert(policies::cluster_info_from(event.object));
+            const ClusterOutcome done = reconcile(event.object, false);
+            if (!done.error.empty()) failure = done.error;
+          }
+          if (metrics_) metrics_->cache_size.set(static_cast<double>(cache_.size()));
+          return failure.empty() && !stop_.stopped() && !resync_;
+        });
     if (stop_.stopped() || resync_) return;
     if (!failure.empty()) {
       count(restarts, {"failed"});
@@ -222,13 +222,13 @@ void TaintReconciler::watch_until_failure(std::string resource_version) {
       case kube::WatchEnd::Gone:
         count(restarts, {"gone"});
         common::log_event(spdlog::level::info, "cluster watch expired; listing again",
-                  {{"resourceVersion", resource_version}, {"error", outcome.error.text()}});
+                          {{"resourceVersion", resource_version}, {"error", outcome.error.text()}});
         return;
       case kube::WatchEnd::Failed:
         count(restarts, {"failed"});
         count(metrics_ ? &metrics_->errors : nullptr, {"watch"});
         common::log_event(spdlog::level::warn, "cluster watch failed; listing again after a pause",
-                  {{"resourceVersion", resource_version}, {"error", outcome.error.text()}});
+                          {{"resourceVersion", resource_version}, {"error", outcome.error.text()}});
         if (outcome.events > 0) backoff_.reset();
         sleep_backoff();
         return;

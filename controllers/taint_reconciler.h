@@ -21,12 +21,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controllers/backoff.h"
+#include "controllers/cluster_inventory.h"
+#include "controllers/reconciler_metrics.h"
+#include "kube/kube_client.h"
 #include "policies/cluster_taint_reconcile.h"
 #include "policies/policy_config.h"
-#include "controllers/cluster_inventory.h"
-#include "controllers/backoff.h"
-#include "kube/kube_client.h"
-#include "controllers/reconciler_metrics.h"
 
 namespace cell0::controllers {
 

@@ -5,8 +5,8 @@
 #include <map>
 #include <stdexcept>
 
-#include "interpreters/registry.h"
 #include "common/yaml_json.h"
+#include "interpreters/registry.h"
 #include "lua/json_lua.h"
 #include "lua/quantity.h"
 
@@ -311,7 +311,8 @@ std::vector<std::string> compare_outputs(const json& expected_output, const json
       if (lower(k) == lower(key)) canonical = k;
     }
     if (!compare_key(canonical, expected, *got)) {
-      problems.push_back(key + ":\n    expected: " + show(normalize_numbers(expected)) + "\n    got:      " + show(*got));
+      problems.push_back(key + ":\n    expected: " + show(normalize_numbers(expected)) +
+                         "\n    got:      " + show(*got));
     }
   }
   return problems;

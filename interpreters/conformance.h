@@ -19,11 +19,11 @@ struct ConformanceCase {
   std::string file;  // testdata file
   std::string name;
   Operation operation = Operation::InterpretHealth;
-  nlohmann::json desired;        // null when absent
-  nlohmann::json observed;       // null when absent
-  nlohmann::json status_items;   // null when absent
+  nlohmann::json desired;       // null when absent
+  nlohmann::json observed;      // null when absent
+  nlohmann::json status_items;  // null when absent
   std::int64_t input_replicas = 0;
-  nlohmann::json output;         // object, keys as written; null when absent
+  nlohmann::json output;  // object, keys as written; null when absent
 };
 
 struct ConformanceSuite {

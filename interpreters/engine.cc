@@ -61,8 +61,7 @@ json encode_result(lua_State* L, int index) {
 // A table result, or Karmada's error for anything else.
 json table_result(lua_State* L, int index, const char* what) {
   if (lua_type(L, index) != LUA_TTABLE) {
-    throw ResultError(std::string("expect the returned ") + what + " type is table but got " +
-                      luaL_typename(L, index));
+    throw ResultError(std::string("expect the returned ") + what + " type is table but got " + luaL_typename(L, index));
   }
   return encode_result(L, index);
 }
@@ -144,8 +143,8 @@ Error call_error(lua::CallStatus status, const std::string& where, const std::st
 struct Engine::Impl {
   explicit Impl(EngineOptions o)
       : options(o),
-        pool(o.pool_size != 0 ? o.pool_size : std::max(16u, 4 * std::thread::hardware_concurrency()),
-             o.memory_limit, o.cache_scripts) {}
+        pool(o.pool_size != 0 ? o.pool_size : std::max(16u, 4 * std::thread::hardware_concurrency()), o.memory_limit,
+             o.cache_scripts) {}
 
   EngineOptions options;
   lua::VmPool pool;
@@ -173,13 +172,15 @@ struct Engine::Impl {
         result_error = e.what();
       }
     };
-    auto outcome = lease->call(*script, lua_function(op).data(), nresults, push,
-                               guarded_read, options.deadline);
+    auto outcome = lease->call(*script, lua_function(op).data(), nresults, push, guarded_read, options.deadline);
     auto where = [&] { return c.file + ": customization " + c.name + " (" + std::string(rule_name(op)) + ")"; };
     if (outcome.status != lua::CallStatus::Ok) {
-      if (outcome.status == lua::CallStatus::Timeout) timeouts.fetch_add(1, std::memory_order_relaxed);
-      else if (outcome.status == lua::CallStatus::Memory) memory_errors.fetch_add(1, std::memory_order_relaxed);
-      else runtime_errors.fetch_add(1, std::memory_order_relaxed);
+      if (outcome.status == lua::CallStatus::Timeout)
+        timeouts.fetch_add(1, std::memory_order_relaxed);
+      else if (outcome.status == lua::CallStatus::Memory)
+        memory_errors.fetch_add(1, std::memory_order_relaxed);
+      else
+        runtime_errors.fetch_add(1, std::memory_order_relaxed);
       std::string message = outcome.message;
       if (op == Operation::InterpretComponent) message = "failed to run 'GetComponents' script: " + message;
       return call_error(outcome.status, where(), message);
@@ -243,8 +244,8 @@ Result<InterpretResult> Engine::interpret(const InterpretRequest& req) const {
     }
   }
   if (chosen.empty()) {
-    return Error{ErrorKind::NoHook, "no customization handles " + std::string(operation_name(op)) +
-                                        " for " + api_version + ", Kind=" + kind};
+    return Error{ErrorKind::NoHook, "no customization handles " + std::string(operation_name(op)) + " for " +
+                                        api_version + ", Kind=" + kind};
   }
 
   InterpretResult out;
@@ -270,8 +271,7 @@ Result<InterpretResult> Engine::interpret(const InterpretRequest& req) const {
         out.replicas = lua_isinteger(L, first) ? go_int32(static_cast<double>(lua_tointeger(L, first)))
                                                : go_int32(lua_tonumber(L, first));
         if (lua_isnil(L, first + 1)) return;
-        json req_json = lua::repair_empty_tables(table_result(L, first + 1, "requires"), {},
-                                                 lua::RepairTarget::Object);
+        json req_json = lua::repair_empty_tables(table_result(L, first + 1, "requires"), {}, lua::RepairTarget::Object);
         out.requirements = typed_replica_requirements(req_json);
       });
       break;
@@ -287,31 +287,36 @@ Result<InterpretResult> Engine::interpret(const InterpretRequest& req) const {
       });
       break;
     case Operation::ReviseReplica:
-      ran = impl_->run(*chosen[0], op, 1,
-                       [&](lua_State* L) {
-                         push_input(L, obj, lazy);
-                         lua_pushinteger(L, static_cast<lua_Integer>(req.replicas));
-                         return 2;
-                       },
-                       [&](lua_State* L, int first) { object_result(L, first, {&obj}); });
+      ran = impl_->run(
+          *chosen[0], op, 1,
+          [&](lua_State* L) {
+            push_input(L, obj, lazy);
+            lua_pushinteger(L, static_cast<lua_Integer>(req.replicas));
+            return 2;
+          },
+          [&](lua_State* L, int first) { object_result(L, first, {&obj}); });
       break;
     case Operation::Retain:
-      ran = impl_->run(*chosen[0], op, 1,
-                       [&](lua_State* L) {
-                         push_input(L, req.object, lazy);
-                         push_input(L, req.observed, lazy);
-                         return 2;
-                       },
-                       [&](lua_State* L, int first) { object_result(L, first, {&req.object, &req.observed}); });
+      ran = impl_->run(
+          *chosen[0], op, 1,
+          [&](lua_State* L) {
+            push_input(L, req.object, lazy);
+            push_input(L, req.observed, lazy);
+            return 2;
+          },
+          [&](lua_State* L, int first) {
+            object_result(L, first, {&req.object, &req.observed});
+          });
       break;
     case Operation::AggregateStatus: {
-      ran = impl_->run(*chosen[0], op, 1,
-                       [&](lua_State* L) {
-                         push_input(L, obj, lazy);
-                         push_status_items(L, req.status_items, lazy);
-                         return 2;
-                       },
-                       [&](lua_State* L, int first) { object_result(L, first, {}); });
+      ran = impl_->run(
+          *chosen[0], op, 1,
+          [&](lua_State* L) {
+            push_input(L, obj, lazy);
+            push_status_items(L, req.status_items, lazy);
+            return 2;
+          },
+          [&](lua_State* L, int first) { object_result(L, first, {}); });
       break;
     }
     case Operation::InterpretStatus:

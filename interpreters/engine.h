@@ -45,16 +45,16 @@ struct InterpretResult {
 };
 
 struct EngineOptions {
-  std::chrono::milliseconds deadline{1000};    // per call, like Karmada's 1 s
-  std::size_t memory_limit = 64u << 20;        // per Lua state
-  std::size_t pool_size = 0;                   // 0: 4x the hardware concurrency, at least 16
-                                               // (serve passes its worker count); states are
-                                               // created on first use
-  bool cache_scripts = true;                   // false: load the script text on every call, as
-                                               // Karmada does (benchmarks compare the two)
-  bool lazy_inputs = true;                     // input objects reach Lua as tables filled on
-                                               // first use (lua/lazy_table.h); false: converted
-                                               // whole before the call (benchmarks compare the two)
+  std::chrono::milliseconds deadline{1000};  // per call, like Karmada's 1 s
+  std::size_t memory_limit = 64u << 20;      // per Lua state
+  std::size_t pool_size = 0;                 // 0: 4x the hardware concurrency, at least 16
+                                             // (serve passes its worker count); states are
+                                             // created on first use
+  bool cache_scripts = true;                 // false: load the script text on every call, as
+                                             // Karmada does (benchmarks compare the two)
+  bool lazy_inputs = true;                   // input objects reach Lua as tables filled on
+                                             // first use (lua/lazy_table.h); false: converted
+                                             // whole before the call (benchmarks compare the two)
 };
 
 struct EngineStats {

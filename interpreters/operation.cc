@@ -21,16 +21,14 @@ constexpr OperationInfo kInfo[] = {
     {Operation::AggregateStatus, "AggregateStatus", "statusAggregation", "AggregateStatus"},
     {Operation::InterpretStatus, "InterpretStatus", "statusReflection", "ReflectStatus"},
     {Operation::InterpretHealth, "InterpretHealth", "healthInterpretation", "InterpretHealth"},
-    {Operation::InterpretDependency, "InterpretDependency", "dependencyInterpretation",
-     "GetDependencies"},
+    {Operation::InterpretDependency, "InterpretDependency", "dependencyInterpretation", "GetDependencies"},
 };
 
 const OperationInfo& info(Operation op) { return kInfo[static_cast<int>(op)]; }
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
 

@@ -20,8 +20,8 @@ enum class Operation {
 };
 
 inline constexpr std::array<Operation, 8> kAllOperations = {
-    Operation::InterpretReplica, Operation::InterpretComponent, Operation::ReviseReplica,
-    Operation::Retain,           Operation::AggregateStatus,    Operation::InterpretStatus,
+    Operation::InterpretReplica, Operation::InterpretComponent,  Operation::ReviseReplica,
+    Operation::Retain,           Operation::AggregateStatus,     Operation::InterpretStatus,
     Operation::InterpretHealth,  Operation::InterpretDependency,
 };
 

@@ -16,9 +16,7 @@ using common::Result;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string target_key(const std::string& api_version, const std::string& kind) {
-  return api_version + "\n" + kind;
-}
+std::string target_key(const std::string& api_version, const std::string& kind) { return api_version + "\n" + kind; }
 
 Error config_error(std::string message) { return Error{ErrorKind::Config, std::move(message)}; }
 
@@ -65,10 +63,10 @@ Result<std::shared_ptr<const Customization>> parse_customization(const json& doc
   const std::string name = string_member(member(doc, "metadata") ? doc["metadata"] : json(), "name");
   const std::string where = file + ": " + (name.empty() ? std::string("customization") : name);
   if (kind != "ResourceInterpreterCustomization" || api_version != "config.karmada.io/v1alpha1") {
-    return config_error(file + ": expected apiVersion config.karmada.io/v1alpha1, kind "
-                               "ResourceInterpreterCustomization, got " +
-                        (api_version.empty() ? "<none>" : api_version) + ", kind " +
-                        (kind.empty() ? "<none>" : kind));
+    return config_error(file +
+                        ": expected apiVersion config.karmada.io/v1alpha1, kind "
+                        "ResourceInterpreterCustomization, got " +
+                        (api_version.empty() ? "<none>" : api_version) + ", kind " + (kind.empty() ? "<none>" : kind));
   }
   if (name.empty()) return config_error(file + ": metadata.name is required");
   const json* spec = member(doc, "spec");
@@ -114,7 +112,7 @@ Result<std::shared_ptr<const Customization>> parse_customization(const json& doc
 }
 
 const std::vector<std::shared_ptr<const Customization>>* Registry::find(const std::string& api_version,
-                                                                       const std::string& kind) const {
+                                                                        const std::string& kind) const {
   auto it = by_target_.find(target_key(api_version, kind));
   return it == by_target_.end() ? nullptr : &it->second;
 }

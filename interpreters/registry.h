@@ -48,6 +48,6 @@ class Registry {
 // Parses and compiles one customization document. The error names file, customization, rule and
 // line.
 common::Result<std::shared_ptr<const Customization>> parse_customization(const nlohmann::json& doc,
-                                                                          const std::string& file);
+                                                                         const std::string& file);
 
 }  // namespace cell0::interp

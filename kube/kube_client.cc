@@ -65,9 +65,10 @@ Error status_error(int status, const std::string& body, const KubeConnection& c)
   }
   if (status == 401) {
     e.reason = "Unauthorized";
-    e.message = fmt::format("{} refused the credentials of {} (token expired or revoked, or client certificate "
-                            "not accepted){}",
-                            c.server, c.source, e.message.empty() ? "" : ": " + e.message);
+    e.message = fmt::format(
+        "{} refused the credentials of {} (token expired or revoked, or client certificate "
+        "not accepted){}",
+        c.server, c.source, e.message.empty() ? "" : ": " + e.message);
   } else if (status == 403 && e.reason.empty()) {
     e.reason = "Forbidden";
   }
@@ -159,8 +160,8 @@ KubeClient::KubeClient(KubeConnection connection, KubeClientOptions options)
   tls_->ca = parse_pem_bundle(connection_.ca_pem);
   if (!connection_.client_cert_pem.empty()) {
     tls_->client_chain = parse_pem_bundle(connection_.client_cert_pem);
-    certs::BioPtr bio(BIO_new_mem_buf(connection_.client_key_pem.data(),
-                                      static_cast<int>(connection_.client_key_pem.size())));
+    certs::BioPtr bio(
+        BIO_new_mem_buf(connection_.client_key_pem.data(), static_cast<int>(connection_.client_key_pem.size())));
     tls_->client_key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
     if (tls_->client_chain.empty()) tls_->client_key.reset();
   }

@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 
 #include "certs/pem.h"
-#include "common/yaml_json.h"
 #include "common/base64.h"
+#include "common/yaml_json.h"
 
 namespace cell0::kube {
 namespace {
@@ -42,7 +42,7 @@ struct Entry {
 };
 
 common::Result<Entry> find_entry(const json& doc, const std::string& list, const std::string& member,
-                                const std::string& name, const std::string& wanted_by) {
+                                 const std::string& name, const std::string& wanted_by) {
   const auto it = doc.find(list);
   if (it != doc.end() && !it->is_null() && !it->is_array()) return error(list + ": must be a list");
   if (it != doc.end() && it->is_array()) {
@@ -142,8 +142,8 @@ common::Result<common::Done> read_user(const Entry& user, const fs::path& base_d
   auto key = data_or_file(user, "client-key", base_dir);
   if (!key) return key.error();
   if (cert->empty() != key->empty()) {
-    return error(user.where + (cert->empty() ? ".client-certificate" : ".client-key") +
-                 ": required together with " + (cert->empty() ? "client-key" : "client-certificate"));
+    return error(user.where + (cert->empty() ? ".client-certificate" : ".client-key") + ": required together with " +
+                 (cert->empty() ? "client-key" : "client-certificate"));
   }
   if (!cert->empty()) {
     auto x509 = certs::parse_certificate(*cert);
@@ -270,7 +270,8 @@ common::Result<KubeConnection> in_cluster_config(const InClusterPaths& paths, co
   auto c = parse_server_url("https://" + (v6 ? "[" + *host + "]" : *host) + ":" + *port);
   if (!c) return error("in-cluster: KUBERNETES_SERVICE_HOST/PORT: " + c.error().message);
   auto token = read_file(paths.token);
-  if (!token || trim(*token).empty()) return error("in-cluster: cannot read the service-account token " + paths.token.string());
+  if (!token || trim(*token).empty())
+    return error("in-cluster: cannot read the service-account token " + paths.token.string());
   c->token = trim(*token);
   c->token_file = paths.token;
   auto ca = read_file(paths.ca);
@@ -286,7 +287,7 @@ common::Result<KubeConnection> in_cluster_config(const InClusterPaths& paths, co
 namespace cell0::kube {
 
 common::Result<KubeConnection> resolve_kube_connection(const std::string& kubeconfig, const std::string& context,
-                                                      bool in_cluster) {
+                                                       bool in_cluster) {
   if (!kubeconfig.empty() && in_cluster) return error("--kubeconfig and --in-cluster exclude each other");
   if (!context.empty() && kubeconfig.empty()) return error("--context needs --kubeconfig");
   if (in_cluster) return in_cluster_config();

@@ -33,15 +33,15 @@ struct KubeConnection {
   std::string client_cert_pem;
   std::string client_key_pem;
   std::string token;
-  std::filesystem::path token_file;  // re-read when it changes (service-account tokens rotate)
-  std::string source;                // "kubeconfig FILE context NAME" or "in-cluster", for messages
+  std::filesystem::path token_file;   // re-read when it changes (service-account tokens rotate)
+  std::string source;                 // "kubeconfig FILE context NAME" or "in-cluster", for messages
   std::vector<std::string> warnings;  // e.g. insecure-skip-tls-verify
 };
 
 // `context` empty: current-context.
 common::Result<KubeConnection> load_kubeconfig(const std::filesystem::path& file, const std::string& context = {});
 common::Result<KubeConnection> parse_kubeconfig(const nlohmann::json& document, const std::filesystem::path& base_dir,
-                                               const std::string& context = {});
+                                                const std::string& context = {});
 
 struct InClusterPaths {
   std::filesystem::path token = "/var/run/secrets/kubernetes.io/serviceaccount/token";
@@ -61,6 +61,6 @@ namespace cell0::kube {
 // The connection `serve` and `taint-clusters` use: --kubeconfig FILE [--context NAME] or
 // --in-cluster (exactly one of them).
 common::Result<KubeConnection> resolve_kube_connection(const std::string& kubeconfig, const std::string& context,
-                                                      bool in_cluster);
+                                                       bool in_cluster);
 
 }  // namespace cell0::kube

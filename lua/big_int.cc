@@ -32,8 +32,7 @@ bool BigInt::set_decimal(std::string_view text) {
   for (std::size_t end = text.size(); end > 0;) {
     const std::size_t begin = end >= 9 ? end - 9 : 0;
     std::uint32_t limb = 0;
-    for (std::size_t i = begin; i < end; ++i)
-      limb = limb * 10 + static_cast<std::uint32_t>(text[i] - '0');
+    for (std::size_t i = begin; i < end; ++i) limb = limb * 10 + static_cast<std::uint32_t>(text[i] - '0');
     limbs_.push_back(limb);
     end = begin;
   }
@@ -85,8 +84,8 @@ void BigInt::add(const BigInt& other) {
   std::vector<std::uint32_t> result(big.size());
   std::int64_t borrow = 0;
   for (std::size_t i = 0; i < big.size(); ++i) {
-    std::int64_t d = static_cast<std::int64_t>(big[i]) - borrow -
-                     (i < small.size() ? static_cast<std::int64_t>(small[i]) : 0);
+    std::int64_t d =
+        static_cast<std::int64_t>(big[i]) - borrow - (i < small.size() ? static_cast<std::int64_t>(small[i]) : 0);
     borrow = d < 0 ? 1 : 0;
     result[i] = static_cast<std::uint32_t>(d + borrow * kBase);
   }
@@ -116,8 +115,7 @@ void BigInt::mul_small(std::uint32_t m) {
 
 void BigInt::mul_pow10(std::uint64_t n) {
   if (is_zero() || n == 0) return;
-  static constexpr std::uint32_t kPow10[] = {1,      10,      100,      1000,     10000,
-                                             100000, 1000000, 10000000, 100000000};
+  static constexpr std::uint32_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
   mul_small(kPow10[n % 9]);
   limbs_.insert(limbs_.begin(), static_cast<std::size_t>(n / 9), 0);
 }
@@ -149,8 +147,7 @@ bool BigInt::div_pow10(std::uint64_t n) {
   }
   for (std::uint64_t i = 0; i < whole; ++i) dropped = dropped || limbs_[i] != 0;
   limbs_.erase(limbs_.begin(), limbs_.begin() + static_cast<std::ptrdiff_t>(whole));
-  static constexpr std::uint32_t kPow10[] = {1,      10,      100,      1000,     10000,
-                                             100000, 1000000, 10000000, 100000000};
+  static constexpr std::uint32_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
   if (n % 9 != 0) dropped = divmod_small(kPow10[n % 9]) != 0 || dropped;
   trim();
   return dropped;

@@ -12,14 +12,67 @@ namespace cell0::lua {
 namespace {
 
 enum class Tok : std::uint8_t {
-  Eof, Name, Number, String,
+  Eof,
+  Name,
+  Number,
+  String,
   // keywords
-  And, Break, Do, Else, Elseif, End, False, For, Function, Goto, If, In, Local, Nil, Not, Or,
-  Repeat, Return, Then, True, Until, While,
+  And,
+  Break,
+  Do,
+  Else,
+  Elseif,
+  End,
+  False,
+  For,
+  Function,
+  Goto,
+  If,
+  In,
+  Local,
+  Nil,
+  Not,
+  Or,
+  Repeat,
+  Return,
+  Then,
+  True,
+  Until,
+  While,
   // symbols
-  Plus, Minus, Star, Slash, DSlash, Percent, Caret, Hash, Amp, Tilde, Pipe, Shl, Shr,
-  Eq, Ne, Le, Ge, Lt, Gt, Assign, LParen, RParen, LBrace, RBrace, LBracket, RBracket,
-  DColon, Semi, Colon, Comma, Dot, Concat, Dots,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  DSlash,
+  Percent,
+  Caret,
+  Hash,
+  Amp,
+  Tilde,
+  Pipe,
+  Shl,
+  Shr,
+  Eq,
+  Ne,
+  Le,
+  Ge,
+  Lt,
+  Gt,
+  Assign,
+  LParen,
+  RParen,
+  LBrace,
+  RBrace,
+  LBracket,
+  RBracket,
+  DColon,
+  Semi,
+  Colon,
+  Comma,
+  Dot,
+  Concat,
+  Dots,
 };
 
 struct Token {
@@ -30,18 +83,12 @@ struct Token {
 
 struct SyntaxError {};
 
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-bool is_xdigit(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool is_xdigit(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool is_newline(char c) { return c == '\n' || c == '\r'; }
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 Tok keyword(std::string_view w) {
   struct Entry {
@@ -49,14 +96,12 @@ Tok keyword(std::string_view w) {
     Tok tok;
   };
   static constexpr Entry kKeywords[] = {
-      {"and", Tok::And},       {"break", Tok::Break},   {"do", Tok::Do},
-      {"else", Tok::Else},     {"elseif", Tok::Elseif}, {"end", Tok::End},
-      {"false", Tok::False},   {"for", Tok::For},       {"function", Tok::Function},
-      {"goto", Tok::Goto},     {"if", Tok::If},         {"in", Tok::In},
-      {"local", Tok::Local},   {"nil", Tok::Nil},       {"not", Tok::Not},
-      {"or", Tok::Or},         {"repeat", Tok::Repeat}, {"return", Tok::Return},
-      {"then", Tok::Then},     {"true", Tok::True},     {"until", Tok::Until},
-      {"while", Tok::While},
+      {"and", Tok::And},           {"break", Tok::Break},   {"do", Tok::Do},       {"else", Tok::Else},
+      {"elseif", Tok::Elseif},     {"end", Tok::End},       {"false", Tok::False}, {"for", Tok::For},
+      {"function", Tok::Function}, {"goto", Tok::Goto},     {"if", Tok::If},       {"in", Tok::In},
+      {"local", Tok::Local},       {"nil", Tok::Nil},       {"not", Tok::Not},     {"or", Tok::Or},
+      {"repeat", Tok::Repeat},     {"return", Tok::Return}, {"then", Tok::Then},   {"true", Tok::True},
+      {"until", Tok::Until},       {"while", Tok::While},
   };
   if (w.size() < 2 || w.size() > 8) return Tok::Name;
   for (const auto& e : kKeywords) {
@@ -162,11 +207,20 @@ class Lexer {
       if (eof()) throw SyntaxError{};
       c = s_[p_];
       switch (c) {
-        case 'a': case 'b': case 'f': case 'n': case 'r': case 't': case 'v':
-        case '\\': case '"': case '\'':
+        case 'a':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't':
+        case 'v':
+        case '\\':
+        case '"':
+        case '\'':
           ++p_;
           break;
-        case '\n': case '\r':
+        case '\n':
+        case '\r':
           skip_newline();
           break;
         case 'x':
@@ -178,8 +232,10 @@ class Lexer {
           five_two_escapes_.push_back(p_ - 1);
           ++p_;
           while (!eof() && is_space(s_[p_])) {
-            if (is_newline(s_[p_])) skip_newline();
-            else ++p_;
+            if (is_newline(s_[p_]))
+              skip_newline();
+            else
+              ++p_;
           }
           break;
         case 'u': {
@@ -252,7 +308,12 @@ class Lexer {
         return Token{k1, b, p_};
       };
       switch (c) {
-        case ' ': case '\t': case '\n': case '\r': case '\f': case '\v':
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+        case '\f':
+        case '\v':
           ++p_;
           continue;
         case '-':
@@ -276,7 +337,8 @@ class Lexer {
           if (sep == 0) throw SyntaxError{};  // `[=` without the second bracket
           return {Tok::LBracket, b, p_};
         }
-        case '=': return two('=', Tok::Eq, Tok::Assign);
+        case '=':
+          return two('=', Tok::Eq, Tok::Assign);
         case '<':
           ++p_;
           if (at(p_) == '<') return ++p_, Token{Tok::Shl, b, p_};
@@ -287,10 +349,14 @@ class Lexer {
           if (at(p_) == '>') return ++p_, Token{Tok::Shr, b, p_};
           if (at(p_) == '=') return ++p_, Token{Tok::Ge, b, p_};
           return {Tok::Gt, b, p_};
-        case '/': return two('/', Tok::DSlash, Tok::Slash);
-        case '~': return two('=', Tok::Ne, Tok::Tilde);
-        case ':': return two(':', Tok::DColon, Tok::Colon);
-        case '"': case '\'':
+        case '/':
+          return two('/', Tok::DSlash, Tok::Slash);
+        case '~':
+          return two('=', Tok::Ne, Tok::Tilde);
+        case ':':
+          return two(':', Tok::DColon, Tok::Colon);
+        case '"':
+        case '\'':
           read_string(c);
           return {Tok::String, b, p_};
         case '.':
@@ -301,20 +367,34 @@ class Lexer {
           if (!is_digit(at(p_ + 1))) return one(Tok::Dot);
           read_numeral();
           return {Tok::Number, b, p_};
-        case '+': return one(Tok::Plus);
-        case '*': return one(Tok::Star);
-        case '%': return one(Tok::Percent);
-        case '^': return one(Tok::Caret);
-        case '#': return one(Tok::Hash);
-        case '&': return one(Tok::Amp);
-        case '|': return one(Tok::Pipe);
-        case '(': return one(Tok::LParen);
-        case ')': return one(Tok::RParen);
-        case '{': return one(Tok::LBrace);
-        case '}': return one(Tok::RBrace);
-        case ']': return one(Tok::RBracket);
-        case ';': return one(Tok::Semi);
-        case ',': return one(Tok::Comma);
+        case '+':
+          return one(Tok::Plus);
+        case '*':
+          return one(Tok::Star);
+        case '%':
+          return one(Tok::Percent);
+        case '^':
+          return one(Tok::Caret);
+        case '#':
+          return one(Tok::Hash);
+        case '&':
+          return one(Tok::Amp);
+        case '|':
+          return one(Tok::Pipe);
+        case '(':
+          return one(Tok::LParen);
+        case ')':
+          return one(Tok::RParen);
+        case '{':
+          return one(Tok::LBrace);
+        case '}':
+          return one(Tok::RBrace);
+        case ']':
+          return one(Tok::RBracket);
+        case ';':
+          return one(Tok::Semi);
+        case ',':
+          return one(Tok::Comma);
         default:
           if (is_digit(c)) {
             read_numeral();
@@ -356,19 +436,40 @@ struct Priority {
 // Lua 5.4 binary operator priorities (lparser.c); left 0 means "not a binary operator".
 Priority binary_priority(Tok t) {
   switch (t) {
-    case Tok::Or: return {1, 1};
-    case Tok::And: return {2, 2};
-    case Tok::Eq: case Tok::Ne: case Tok::Lt: case Tok::Le: case Tok::Gt: case Tok::Ge:
+    case Tok::Or:
+      return {1, 1};
+    case Tok::And:
+      return {2, 2};
+    case Tok::Eq:
+    case Tok::Ne:
+    case Tok::Lt:
+    case Tok::Le:
+    case Tok::Gt:
+    case Tok::Ge:
       return {3, 3};
-    case Tok::Pipe: return {4, 4};
-    case Tok::Tilde: return {5, 5};
-    case Tok::Amp: return {6, 6};
-    case Tok::Shl: case Tok::Shr: return {7, 7};
-    case Tok::Concat: return {9, 8};
-    case Tok::Plus: case Tok::Minus: return {10, 10};
-    case Tok::Star: case Tok::Slash: case Tok::DSlash: case Tok::Percent: return {11, 11};
-    case Tok::Caret: return {14, 13};
-    default: return {0, 0};
+    case Tok::Pipe:
+      return {4, 4};
+    case Tok::Tilde:
+      return {5, 5};
+    case Tok::Amp:
+      return {6, 6};
+    case Tok::Shl:
+    case Tok::Shr:
+      return {7, 7};
+    case Tok::Concat:
+      return {9, 8};
+    case Tok::Plus:
+    case Tok::Minus:
+      return {10, 10};
+    case Tok::Star:
+    case Tok::Slash:
+    case Tok::DSlash:
+    case Tok::Percent:
+      return {11, 11};
+    case Tok::Caret:
+      return {14, 13};
+    default:
+      return {0, 0};
   }
 }
 constexpr int kUnaryPriority = 12;
@@ -436,9 +537,15 @@ class Parser {
 
   bool block_follow(bool with_until) const {
     switch (cur()) {
-      case Tok::Else: case Tok::Elseif: case Tok::End: case Tok::Eof: return true;
-      case Tok::Until: return with_until;
-      default: return false;
+      case Tok::Else:
+      case Tok::Elseif:
+      case Tok::End:
+      case Tok::Eof:
+        return true;
+      case Tok::Until:
+        return with_until;
+      default:
+        return false;
     }
   }
 
@@ -589,7 +696,10 @@ class Parser {
     DepthGuard guard(depth_);
     std::size_t first = p_;
     switch (cur()) {
-      case Tok::Not: case Tok::Minus: case Tok::Tilde: case Tok::Hash:
+      case Tok::Not:
+      case Tok::Minus:
+      case Tok::Tilde:
+      case Tok::Hash:
         advance();
         subexpr(kUnaryPriority);
         break;
@@ -621,7 +731,10 @@ class Parser {
         if (targets_.float_literals && integer_literal(t_[p_])) add_edit(t_[p_].end, Edit::Suffix, ".0");
         advance();
         return;
-      case Tok::String: case Tok::Nil: case Tok::True: case Tok::False:
+      case Tok::String:
+      case Tok::Nil:
+      case Tok::True:
+      case Tok::False:
       case Tok::Dots:
         advance();
         return;
@@ -667,7 +780,9 @@ class Parser {
           funcargs();
           k = ExpKind::Call;
           break;
-        case Tok::LParen: case Tok::String: case Tok::LBrace:
+        case Tok::LParen:
+        case Tok::String:
+        case Tok::LBrace:
           funcargs();
           k = ExpKind::Call;
           break;
@@ -857,8 +972,7 @@ TableUse table_use(std::string_view source, const std::vector<Token>& tokens) {
   return use;
 }
 
-std::optional<std::vector<Edit>> parse_edits(std::string_view source, const Targets& targets,
-                                             TableUse* use) {
+std::optional<std::vector<Edit>> parse_edits(std::string_view source, const Targets& targets, TableUse* use) {
   try {
     Lexer lexer(source);
     std::vector<Token> tokens = lexer.run();

@@ -19,8 +19,7 @@ enum class RepairTarget {
   List,    // lists stay []
 };
 
-nlohmann::json repair_empty_tables(nlohmann::json encoded,
-                                   const std::vector<const nlohmann::json*>& references,
+nlohmann::json repair_empty_tables(nlohmann::json encoded, const std::vector<const nlohmann::json*>& references,
                                    RepairTarget target);
 
 }  // namespace cell0::lua

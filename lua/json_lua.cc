@@ -85,8 +85,7 @@ void push_value(lua_State* L, const json& v, int depth, int max_depth, int prist
 
 class Encoder {
  public:
-  Encoder(lua_State* L, int max_depth, std::size_t max_bytes)
-      : L_(L), max_depth_(max_depth), max_bytes_(max_bytes) {}
+  Encoder(lua_State* L, int max_depth, std::size_t max_bytes) : L_(L), max_depth_(max_depth), max_bytes_(max_bytes) {}
 
   json encode(int index, int depth) {
     index = lua_absindex(L_, index);

@@ -20,8 +20,7 @@ int resource_add(lua_State* L) {
     for (int i = 1; i <= n; ++i) {
       if (lua_isnil(L, i)) continue;
       if (lua_type(L, i) != LUA_TSTRING) {
-        return luaL_error(L, "bad argument #%d to resourceAdd (string expected, got %s)", i,
-                          luaL_typename(L, i));
+        return luaL_error(L, "bad argument #%d to resourceAdd (string expected, got %s)", i, luaL_typename(L, i));
       }
       const char* text = lua_tostring(L, i);
       try {
@@ -45,8 +44,7 @@ int get_resource_quantity(lua_State* L) {
     }
     // Karmada's checkResourceQuantity: nil or a string, a number is refused too.
     if (lua_type(L, 1) != LUA_TSTRING) {
-      return luaL_error(L, "bad argument #1 to getResourceQuantity (string expected, got %s)",
-                        luaL_typename(L, 1));
+      return luaL_error(L, "bad argument #1 to getResourceQuantity (string expected, got %s)", luaL_typename(L, 1));
     }
     const std::string text = lua_tostring(L, 1);
     Quantity q;
@@ -101,8 +99,7 @@ int l_get_pod_dependencies(lua_State* L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     std::string ns = "default";
     if (lua_type(L, 2) == LUA_TNUMBER) {
-      ns = lua_isinteger(L, 2) ? std::to_string(lua_tointeger(L, 2))
-                               : go_lua_number_string(lua_tonumber(L, 2));
+      ns = lua_isinteger(L, 2) ? std::to_string(lua_tointeger(L, 2)) : go_lua_number_string(lua_tonumber(L, 2));
     } else if (!lua_isnil(L, 2)) {
       ns = luaL_checkstring(L, 2);
     }

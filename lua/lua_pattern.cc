@@ -10,8 +10,8 @@
 namespace cell0::lua {
 namespace {
 
-constexpr int kMaxCaptures = 32;        // LUA_MAXCAPTURES
-constexpr int kMaxDepth = 200;          // MAXCCALLS: nested matcher calls before "pattern too complex"
+constexpr int kMaxCaptures = 32;  // LUA_MAXCAPTURES
+constexpr int kMaxDepth = 200;    // MAXCCALLS: nested matcher calls before "pattern too complex"
 constexpr int kStepsPerCheck = 4096;
 constexpr char kEsc = '%';
 constexpr std::string_view kSpecials = "^$*+?.([%-";
@@ -64,18 +64,40 @@ inline bool class_matches(unsigned char c, unsigned char letter) {
   const bool upper = (kCtype[letter] & kUpper) != 0;
   std::uint16_t bits = 0;
   switch (upper ? letter + ('a' - 'A') : letter) {
-    case 'a': bits = kAlpha; break;
-    case 'c': bits = kCntrl; break;
-    case 'd': bits = kDigit; break;
-    case 'g': bits = kGraph; break;
-    case 'l': bits = kLower; break;
-    case 'p': bits = kPunct; break;
-    case 's': bits = kSpace; break;
-    case 'u': bits = kUpper; break;
-    case 'w': bits = kAlpha | kDigit; break;
-    case 'x': bits = kXdigit; break;
-    case 'z': return (c == 0) != upper;  // deprecated, still accepted by Lua 5.4
-    default: return letter == c;
+    case 'a':
+      bits = kAlpha;
+      break;
+    case 'c':
+      bits = kCntrl;
+      break;
+    case 'd':
+      bits = kDigit;
+      break;
+    case 'g':
+      bits = kGraph;
+      break;
+    case 'l':
+      bits = kLower;
+      break;
+    case 'p':
+      bits = kPunct;
+      break;
+    case 's':
+      bits = kSpace;
+      break;
+    case 'u':
+      bits = kUpper;
+      break;
+    case 'w':
+      bits = kAlpha | kDigit;
+      break;
+    case 'x':
+      bits = kXdigit;
+      break;
+    case 'z':
+      return (c == 0) != upper;  // deprecated, still accepted by Lua 5.4
+    default:
+      return letter == c;
   }
   return ((kCtype[c] & bits) != 0) != upper;
 }
@@ -84,13 +106,9 @@ inline bool class_matches(unsigned char c, unsigned char letter) {
 // reading the byte at the end pointer yields '\0', which the pattern rules rely on.
 class Matcher {
  public:
-  Matcher(lua_State* L, BudgetCheck check, const char* subject, std::size_t subject_len,
-          const char* pattern, std::size_t pattern_len)
-      : L_(L),
-        check_(check),
-        s_begin_(subject),
-        s_end_(subject + subject_len),
-        p_end_(pattern + pattern_len) {}
+  Matcher(lua_State* L, BudgetCheck check, const char* subject, std::size_t subject_len, const char* pattern,
+          std::size_t pattern_len)
+      : L_(L), check_(check), s_begin_(subject), s_end_(subject + subject_len), p_end_(pattern + pattern_len) {}
 
   // Prepares for a new match attempt at another subject position.
   void reset() {
@@ -175,8 +193,16 @@ class Matcher {
               p = set_end;
               continue;
             }
-            case '0': case '1': case '2': case '3': case '4':
-            case '5': case '6': case '7': case '8': case '9':
+            case '0':
+            case '1':
+            case '2':
+            case '3':
+            case '4':
+            case '5':
+            case '6':
+            case '7':
+            case '8':
+            case '9':
               s = back_reference(s, p[1]);
               if (s == nullptr) return nullptr;
               p += 2;
@@ -332,15 +358,13 @@ class Matcher {
   // %1-%9 (and the invalid %0).
   const char* back_reference(const char* s, char digit) {
     const int index = digit - '1';
-    if (index < 0 || index >= level_ ||
-        captures_[static_cast<std::size_t>(index)].len == kOpenCapture) {
+    if (index < 0 || index >= level_ || captures_[static_cast<std::size_t>(index)].len == kOpenCapture) {
       luaL_error(L_, "invalid capture index %%%d", index + 1);
     }
     const Capture& capture = captures_[static_cast<std::size_t>(index)];
     if (capture.len < 0) return nullptr;  // a position capture never matches text
     tick(capture.len / 64);
-    if (s_end_ - s >= capture.len &&
-        std::memcmp(capture.start, s, static_cast<std::size_t>(capture.len)) == 0) {
+    if (s_end_ - s >= capture.len && std::memcmp(capture.start, s, static_cast<std::size_t>(capture.len)) == 0) {
       return s + capture.len;
     }
     return nullptr;
@@ -392,8 +416,8 @@ int find_or_match(lua_State* L, bool find) {
 
   const std::string_view pattern_view(pattern, pattern_len);
   if (find && (lua_toboolean(L, 4) || pattern_view.find_first_of(kSpecials) == std::string_view::npos)) {
-    const void* found = pattern_len == 0 ? subject + start
-                                         : memmem(subject + start, subject_len - start, pattern, pattern_len);
+    const void* found =
+        pattern_len == 0 ? subject + start : memmem(subject + start, subject_len - start, pattern, pattern_len);
     if (found == nullptr) {
       luaL_pushfail(L);
       return 1;

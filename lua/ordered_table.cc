@@ -568,7 +568,8 @@ int table_pack(lua_State* L) {
 }
 
 // __cell0_list({...}): a constructor's table without `[k] =` fields (all its integer keys in
-// Lua's array part) made pristine; named fields only in chunks that cannot observe key order. Leaves alone a table that already has a metatable.
+// Lua's array part) made pristine; named fields only in chunks that cannot observe key order. Leaves alone a table that
+// already has a metatable.
 int list_constructor(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
@@ -664,9 +665,8 @@ void install_ordered_tables(lua_State* L, int base) {
 void set_table_functions(lua_State* L, int tab) {
   tab = lua_absindex(L, tab);
   const luaL_Reg functions[] = {
-      {"insert", table_insert}, {"remove", table_remove}, {"concat", table_concat},
-      {"unpack", unpack_function}, {"getn", table_getn}, {"maxn", table_maxn},
-      {"pack", table_pack},
+      {"insert", table_insert}, {"remove", table_remove}, {"concat", table_concat}, {"unpack", unpack_function},
+      {"getn", table_getn},     {"maxn", table_maxn},     {"pack", table_pack},
   };
   for (const auto& f : functions) {
     lua_pushcfunction(L, f.func);

@@ -9,10 +9,10 @@
 // A table takes part in three ways, told apart by its metatable (scripts cannot reach
 // metatables: getmetatable, setmetatable, rawset and rawget are disabled in the sandbox):
 //   - pristine: the shared "pristine" metatable. Tables from JSON, pure list constructors and
-//     `{}` (and, in scripts that cannot observe key order, constructors with named fields). No key was added since the table was made, so its order is still implied by its
-//     content: integer keys ascending, then the other keys sorted (Karmada's tables converted
-//     from JSON come from a Go map, so no script can depend on their order anyway). Adding a
-//     key upgrades it to tracked.
+//     `{}` (and, in scripts that cannot observe key order, constructors with named fields). No key was added since the
+//     table was made, so its order is still implied by its content: integer keys ascending, then the other keys sorted
+//     (Karmada's tables converted from JSON come from a Go map, so no script can depend on their order anyway). Adding
+//     a key upgrades it to tracked.
 //   - tracked: a metatable of its own that records the order. Its __newindex fires only for
 //     keys whose value is nil (Lua's rule), which is exactly when gopher-lua may record a key.
 //   - plain: no metatable (library copies, tables of scripts that never iterate or measure

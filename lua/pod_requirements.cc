@@ -50,9 +50,7 @@ class Schema {
   const GoType* structure(const std::string& name, Fields fields) {
     return make(GoType{GoType::Kind::Struct, "v1." + name, name, std::move(fields), nullptr});
   }
-  const GoType* slice(const GoType* elem) {
-    return make(GoType{GoType::Kind::Slice, "[]" + elem->name, "", {}, elem});
-  }
+  const GoType* slice(const GoType* elem) { return make(GoType{GoType::Kind::Slice, "[]" + elem->name, "", {}, elem}); }
 
   Schema() {
     using K = GoType::Kind;
@@ -65,21 +63,18 @@ class Schema {
     const GoType* strings = slice(str);
 
     const GoType* local_ref = structure("LocalObjectReference", {{"name", str}});
-    const GoType* requirements =
-        structure("ResourceRequirements", {{"limits", resources}, {"requests", resources}});
+    const GoType* requirements = structure("ResourceRequirements", {{"limits", resources}, {"requests", resources}});
     const GoType* key_selector =
         structure("ConfigMapKeySelector", {{"name", str}, {"key", str}, {"optional", boolean}});
     const GoType* secret_key_selector =
         structure("SecretKeySelector", {{"name", str}, {"key", str}, {"optional", boolean}});
-    const GoType* env_source = structure(
-        "EnvVarSource", {{"configMapKeyRef", key_selector}, {"secretKeyRef", secret_key_selector}});
-    const GoType* env_var =
-        structure("EnvVar", {{"name", str}, {"value", str}, {"valueFrom", env_source}});
+    const GoType* env_source =
+        structure("EnvVarSource", {{"configMapKeyRef", key_selector}, {"secretKeyRef", secret_key_selector}});
+    const GoType* env_var = structure("EnvVar", {{"name", str}, {"value", str}, {"valueFrom", env_source}});
     const GoType* env_from = structure(
-        "EnvFromSource",
-        {{"prefix", str},
-         {"configMapRef", structure("ConfigMapEnvSource", {{"name", str}, {"optional", boolean}})},
-         {"secretRef", structure("SecretEnvSource", {{"name", str}, {"optional", boolean}})}});
+        "EnvFromSource", {{"prefix", str},
+                          {"configMapRef", structure("ConfigMapEnvSource", {{"name", str}, {"optional", boolean}})},
+                          {"secretRef", structure("SecretEnvSource", {{"name", str}, {"optional", boolean}})}});
     const Fields container_fields = {
         {"name", str},
         {"image", str},
@@ -95,75 +90,62 @@ class Schema {
     const GoType* container = structure("Container", container_fields);
     const GoType* ephemeral = structure("EphemeralContainer", container_fields);
 
-    auto with_secret_ref = [&](const std::string& name) {
-      return structure(name, {{"secretRef", local_ref}});
-    };
+    auto with_secret_ref = [&](const std::string& name) { return structure(name, {{"secretRef", local_ref}}); };
     const GoType* projection = structure(
-        "VolumeProjection",
-        {{"configMap", structure("ConfigMapProjection", {{"name", str}, {"optional", boolean}})},
-         {"secret", structure("SecretProjection", {{"name", str}, {"optional", boolean}})}});
+        "VolumeProjection", {{"configMap", structure("ConfigMapProjection", {{"name", str}, {"optional", boolean}})},
+                             {"secret", structure("SecretProjection", {{"name", str}, {"optional", boolean}})}});
     const GoType* volume = structure(
-        "Volume",
-        {{"name", str},
-         {"azureFile",
-          structure("AzureFileVolumeSource", {{"secretName", str}, {"shareName", str}})},
-         {"cephfs", with_secret_ref("CephFSVolumeSource")},
-         {"cinder", with_secret_ref("CinderVolumeSource")},
-         {"flexVolume", structure("FlexVolumeSource", {{"driver", str}, {"secretRef", local_ref}})},
-         {"projected", structure("ProjectedVolumeSource", {{"sources", slice(projection)}})},
-         {"rbd", with_secret_ref("RBDVolumeSource")},
-         {"secret", structure("SecretVolumeSource", {{"secretName", str}, {"optional", boolean}})},
-         {"scaleIO", with_secret_ref("ScaleIOVolumeSource")},
-         {"iscsi", with_secret_ref("ISCSIVolumeSource")},
-         {"storageos", with_secret_ref("StorageOSVolumeSource")},
-         {"csi",
-          structure("CSIVolumeSource", {{"driver", str}, {"nodePublishSecretRef", local_ref}})},
-         {"configMap", structure("ConfigMapVolumeSource", {{"name", str}, {"optional", boolean}})},
-         {"persistentVolumeClaim", structure("PersistentVolumeClaimVolumeSource",
-                                             {{"claimName", str}, {"readOnly", boolean}})}});
-    const GoType* requirement = structure(
-        "NodeSelectorRequirement", {{"key", str},
-                                    {"operator", scalar(K::String, "v1.NodeSelectorOperator")},
-                                    {"values", strings}});
-    const GoType* term = structure("NodeSelectorTerm", {{"matchExpressions", slice(requirement)},
-                                                        {"matchFields", slice(requirement)}});
+        "Volume", {{"name", str},
+                   {"azureFile", structure("AzureFileVolumeSource", {{"secretName", str}, {"shareName", str}})},
+                   {"cephfs", with_secret_ref("CephFSVolumeSource")},
+                   {"cinder", with_secret_ref("CinderVolumeSource")},
+                   {"flexVolume", structure("FlexVolumeSource", {{"driver", str}, {"secretRef", local_ref}})},
+                   {"projected", structure("ProjectedVolumeSource", {{"sources", slice(projection)}})},
+                   {"rbd", with_secret_ref("RBDVolumeSource")},
+                   {"secret", structure("SecretVolumeSource", {{"secretName", str}, {"optional", boolean}})},
+                   {"scaleIO", with_secret_ref("ScaleIOVolumeSource")},
+                   {"iscsi", with_secret_ref("ISCSIVolumeSource")},
+                   {"storageos", with_secret_ref("StorageOSVolumeSource")},
+                   {"csi", structure("CSIVolumeSource", {{"driver", str}, {"nodePublishSecretRef", local_ref}})},
+                   {"configMap", structure("ConfigMapVolumeSource", {{"name", str}, {"optional", boolean}})},
+                   {"persistentVolumeClaim",
+                    structure("PersistentVolumeClaimVolumeSource", {{"claimName", str}, {"readOnly", boolean}})}});
+    const GoType* requirement =
+        structure("NodeSelectorRequirement",
+                  {{"key", str}, {"operator", scalar(K::String, "v1.NodeSelectorOperator")}, {"values", strings}});
+    const GoType* term =
+        structure("NodeSelectorTerm", {{"matchExpressions", slice(requirement)}, {"matchFields", slice(requirement)}});
     const GoType* node_selector = structure("NodeSelector", {{"nodeSelectorTerms", slice(term)}});
     const GoType* affinity = structure(
         "Affinity", {{"nodeAffinity",
-                      structure("NodeAffinity", {{"requiredDuringSchedulingIgnoredDuringExecution",
-                                                  node_selector}})}});
-    const GoType* toleration =
-        structure("Toleration", {{"key", str},
-                                 {"operator", scalar(K::String, "v1.TolerationOperator")},
-                                 {"value", str},
-                                 {"effect", scalar(K::String, "v1.TaintEffect")},
-                                 {"tolerationSeconds", i64}});
-    const GoType* pod_spec =
-        structure("PodSpec", {{"volumes", slice(volume)},
-                              {"initContainers", slice(container)},
-                              {"containers", slice(container)},
-                              {"ephemeralContainers", slice(ephemeral)},
-                              {"restartPolicy", scalar(K::String, "v1.RestartPolicy")},
-                              {"terminationGracePeriodSeconds", i64},
-                              {"nodeSelector", str_map},
-                              {"serviceAccountName", str},
-                              {"serviceAccount", str},
-                              {"nodeName", str},
-                              {"hostNetwork", boolean},
-                              {"imagePullSecrets", slice(local_ref)},
-                              {"affinity", affinity},
-                              {"schedulerName", str},
-                              {"tolerations", slice(toleration)},
-                              {"priorityClassName", str},
-                              {"priority", i32},
-                              {"overhead", resources}});
-    const GoType* object_meta = structure("ObjectMeta", {{"name", str},
-                                                         {"generateName", str},
-                                                         {"namespace", str},
-                                                         {"labels", str_map},
-                                                         {"annotations", str_map}});
-    pod_template_spec =
-        structure("PodTemplateSpec", {{"metadata", object_meta}, {"spec", pod_spec}});
+                      structure("NodeAffinity", {{"requiredDuringSchedulingIgnoredDuringExecution", node_selector}})}});
+    const GoType* toleration = structure("Toleration", {{"key", str},
+                                                        {"operator", scalar(K::String, "v1.TolerationOperator")},
+                                                        {"value", str},
+                                                        {"effect", scalar(K::String, "v1.TaintEffect")},
+                                                        {"tolerationSeconds", i64}});
+    const GoType* pod_spec = structure("PodSpec", {{"volumes", slice(volume)},
+                                                   {"initContainers", slice(container)},
+                                                   {"containers", slice(container)},
+                                                   {"ephemeralContainers", slice(ephemeral)},
+                                                   {"restartPolicy", scalar(K::String, "v1.RestartPolicy")},
+                                                   {"terminationGracePeriodSeconds", i64},
+                                                   {"nodeSelector", str_map},
+                                                   {"serviceAccountName", str},
+                                                   {"serviceAccount", str},
+                                                   {"nodeName", str},
+                                                   {"hostNetwork", boolean},
+                                                   {"imagePullSecrets", slice(local_ref)},
+                                                   {"affinity", affinity},
+                                                   {"schedulerName", str},
+                                                   {"tolerations", slice(toleration)},
+                                                   {"priorityClassName", str},
+                                                   {"priority", i32},
+                                                   {"overhead", resources}});
+    const GoType* object_meta = structure(
+        "ObjectMeta",
+        {{"name", str}, {"generateName", str}, {"namespace", str}, {"labels", str_map}, {"annotations", str_map}});
+    pod_template_spec = structure("PodTemplateSpec", {{"metadata", object_meta}, {"spec", pod_spec}});
   }
 
   std::deque<GoType> types_;
@@ -189,8 +171,7 @@ std::string json_kind(const json& v) {
 // The text Go's decoder sees for a number (the Lua side encodes float64 the encoding/json way).
 std::string number_text(const json& v) {
   if (v.is_number_integer())
-    return v.is_number_unsigned() ? std::to_string(v.get<std::uint64_t>())
-                                  : std::to_string(v.get<std::int64_t>());
+    return v.is_number_unsigned() ? std::to_string(v.get<std::uint64_t>()) : std::to_string(v.get<std::int64_t>());
   return go_json_number(v.get<double>());
 }
 
@@ -243,8 +224,8 @@ class Decoder {
     }
     std::string field;
     for (const auto& f : stack_) field += (field.empty() ? "" : ".") + f;
-    first_error_ = "json: cannot unmarshal " + value + " into Go struct field " + struct_name_ +
-                   "." + field + " of type " + t.name;
+    first_error_ = "json: cannot unmarshal " + value + " into Go struct field " + struct_name_ + "." + field +
+                   " of type " + t.name;
   }
 
   // Returns the decoded value with only modelled fields; null stands for Go's nil/absent.
@@ -277,9 +258,7 @@ class Decoder {
       }
       case K::Quantity: {
         // Quantity.UnmarshalJSON takes any JSON value: quotes stripped, spaces trimmed.
-        std::string text = v.is_string()   ? v.get<std::string>()
-                           : v.is_number() ? number_text(v)
-                                           : v.dump();
+        std::string text = v.is_string() ? v.get<std::string>() : v.is_number() ? number_text(v) : v.dump();
         text = trim_space(std::move(text));
         Quantity::parse(text);
         return text;
@@ -434,8 +413,8 @@ json node_claim(const json& spec) {
     for (const auto& t : spec["tolerations"]) list.push_back(toleration_out(t));
     claim["tolerations"] = std::move(list);
   }
-  const json& required = member(member(member(spec, "affinity"), "nodeAffinity"),
-                                "requiredDuringSchedulingIgnoredDuringExecution");
+  const json& required =
+      member(member(member(spec, "affinity"), "nodeAffinity"), "requiredDuringSchedulingIgnoredDuringExecution");
   if (non_empty(required)) claim["hardNodeAffinity"] = node_selector_out(required);
   return claim;
 }
@@ -448,9 +427,7 @@ bool contains(std::string_view s, std::string_view part) { return s.find(part) !
 
 // k8s validation.IsQualifiedName.
 bool is_qualified_name(std::string_view value) {
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  };
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
   auto dns1123_label = [&](std::string_view label) {
     if (label.empty()) return false;
     auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
@@ -491,10 +468,8 @@ bool is_hugepages(std::string_view name) { return name.starts_with("hugepages-")
 bool is_scalar_resource_name(std::string_view name) {
   const bool prefixed_native = contains(name, "kubernetes.io/");
   const bool native = !contains(name, "/") || prefixed_native;
-  const bool extended = !native && !name.starts_with("requests.") &&
-                        is_qualified_name("requests." + std::string(name));
-  return extended || is_hugepages(name) || prefixed_native ||
-         name.starts_with("attachable-volumes-");
+  const bool extended = !native && !name.starts_with("requests.") && is_qualified_name("requests." + std::string(name));
+  return extended || is_hugepages(name) || prefixed_native || name.starts_with("attachable-volumes-");
 }
 
 // util.Resource: integer totals with Go's int64 wrap-around.
@@ -550,8 +525,7 @@ struct Resource {
     if (pods > 0) out["pods"] = Quantity::from_int(pods, F::DecimalSI).to_string();
     for (const auto& [name, v] : scalars) {
       if (v > 0) {
-        out[name] =
-            Quantity::from_int(v, is_hugepages(name) ? F::BinarySI : F::DecimalSI).to_string();
+        out[name] = Quantity::from_int(v, is_hugepages(name) ? F::BinarySI : F::DecimalSI).to_string();
       }
     }
     return out;
@@ -602,8 +576,7 @@ void for_each_container(const json& spec, Visit visit) {
 }
 
 // The container references: envFrom[].<ref>.name and env[].valueFrom.<key_ref>.name.
-void container_refs(const json& c, const char* ref, const char* key_ref,
-                    std::set<std::string>& names) {
+void container_refs(const json& c, const char* ref, const char* key_ref, std::set<std::string>& names) {
   const json& env_from = member(c, "envFrom");
   if (env_from.is_array()) {
     for (const auto& e : env_from) {
@@ -622,8 +595,7 @@ void container_refs(const json& c, const char* ref, const char* key_ref,
 
 std::set<std::string> config_map_names(const json& spec) {
   std::set<std::string> names;
-  for_each_container(
-      spec, [&](const json& c) { container_refs(c, "configMapRef", "configMapKeyRef", names); });
+  for_each_container(spec, [&](const json& c) { container_refs(c, "configMapRef", "configMapKeyRef", names); });
   const json& volumes = member(spec, "volumes");
   if (!volumes.is_array()) return names;
   for (const auto& v : volumes) {
@@ -648,8 +620,7 @@ std::set<std::string> secret_names(const json& spec) {
   if (pull.is_array()) {
     for (const auto& p : pull) add_name(names, member(p, "name"));
   }
-  for_each_container(spec,
-                     [&](const json& c) { container_refs(c, "secretRef", "secretKeyRef", names); });
+  for_each_container(spec, [&](const json& c) { container_refs(c, "secretRef", "secretKeyRef", names); });
   const json& volumes = member(spec, "volumes");
   if (!volumes.is_array()) return names;
   auto secret_ref = [&](const json& source) {

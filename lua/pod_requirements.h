@@ -17,7 +17,6 @@ nlohmann::json accurate_pod_requirements(const nlohmann::json& pod_template_spec
 // `[{apiVersion:"v1", kind, namespace, name}]` for the ConfigMaps, Secrets, ServiceAccount and
 // PersistentVolumeClaims the pod template refers to (in that kind order, names sorted), or null
 // when there are none. An empty namespace is omitted like Go's `omitempty`.
-nlohmann::json pod_dependencies(const nlohmann::json& pod_template_spec,
-                                const std::string& namespace_);
+nlohmann::json pod_dependencies(const nlohmann::json& pod_template_spec, const std::string& namespace_);
 
 }  // namespace cell0::lua

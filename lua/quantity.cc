@@ -114,12 +114,10 @@ std::int64_t pow10_int64(std::int64_t b) {
 
 // Go's math.Pow10, which multiplies two table entries rather than rounding 10^n once.
 double go_pow10(std::int64_t n) {
-  static constexpr double kTab[] = {1e00, 1e01, 1e02, 1e03, 1e04, 1e05, 1e06, 1e07,
-                                    1e08, 1e09, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23,
-                                    1e24, 1e25, 1e26, 1e27, 1e28, 1e29, 1e30, 1e31};
-  static constexpr double kPos32[] = {1e00,  1e32,  1e64,  1e96,  1e128,
-                                      1e160, 1e192, 1e224, 1e256, 1e288};
+  static constexpr double kTab[] = {1e00, 1e01, 1e02, 1e03, 1e04, 1e05, 1e06, 1e07, 1e08, 1e09, 1e10,
+                                    1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+                                    1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29, 1e30, 1e31};
+  static constexpr double kPos32[] = {1e00, 1e32, 1e64, 1e96, 1e128, 1e160, 1e192, 1e224, 1e256, 1e288};
   static constexpr double kNeg32[] = {1e-00,  1e-32,  1e-64,  1e-96,  1e-128, 1e-160,
                                       1e-192, 1e-224, 1e-256, 1e-288, 1e-320};
   if (n >= 0 && n <= 308) return kPos32[n / 32] * kTab[n % 32];
@@ -225,8 +223,7 @@ std::string binary_suffix(std::int32_t exponent) {
 // infDecAmount.AsCanonicalBytes.
 std::pair<std::string, std::int32_t> dec_canonical(BigInt amount, std::int32_t scale) {
   const std::int32_t times = remove_big_factors(amount, 10);
-  std::int32_t exponent =
-      wrap32(static_cast<std::int64_t>(wrap32(-static_cast<std::int64_t>(scale))) + times);
+  std::int32_t exponent = wrap32(static_cast<std::int64_t>(wrap32(-static_cast<std::int64_t>(scale))) + times);
   while (exponent % 3 != 0) {
     amount.mul_small(10);
     exponent = wrap32(static_cast<std::int64_t>(exponent) - 1);
@@ -323,10 +320,9 @@ struct Interpreted {
 // suffixHandler.interpret.
 bool interpret_suffix(std::string_view s, Interpreted& out) {
   static const std::pair<std::string_view, std::int32_t> kDecimal[] = {
-      {"n", -9}, {"u", -6}, {"m", -3}, {"", 0},   {"k", 3},
-      {"M", 6},  {"G", 9},  {"T", 12}, {"P", 15}, {"E", 18}};
-  static const std::pair<std::string_view, std::int32_t> kBinary[] = {
-      {"Ki", 10}, {"Mi", 20}, {"Gi", 30}, {"Ti", 40}, {"Pi", 50}, {"Ei", 60}};
+      {"n", -9}, {"u", -6}, {"m", -3}, {"", 0}, {"k", 3}, {"M", 6}, {"G", 9}, {"T", 12}, {"P", 15}, {"E", 18}};
+  static const std::pair<std::string_view, std::int32_t> kBinary[] = {{"Ki", 10}, {"Mi", 20}, {"Gi", 30},
+                                                                      {"Ti", 40}, {"Pi", 50}, {"Ei", 60}};
   for (const auto& [name, exp] : kDecimal) {
     if (s == name) {
       out = {10, exp, Quantity::Format::DecimalSI};
@@ -446,8 +442,7 @@ Quantity Quantity::parse(std::string_view str) {
   std::int32_t amount_scale = 0;
   if (!dec_set_string(sc.value, amount, amount_scale)) throw QuantityError(kErrNumeric);
   if (in.base == 10) {
-    amount_scale = wrap32(static_cast<std::int64_t>(amount_scale) +
-                          wrap32(-static_cast<std::int64_t>(in.exponent)));
+    amount_scale = wrap32(static_cast<std::int64_t>(amount_scale) + wrap32(-static_cast<std::int64_t>(in.exponent)));
   } else {
     amount.mul_pow2(static_cast<std::uint32_t>(in.exponent));
   }
@@ -505,8 +500,7 @@ void Quantity::add(const Quantity& y) {
         return;
       }
     } else if (i_.scale > b.scale) {
-      auto [c, ok] =
-          positive_scale(i_.value, wrap32(static_cast<std::int64_t>(i_.scale) - b.scale));
+      auto [c, ok] = positive_scale(i_.value, wrap32(static_cast<std::int64_t>(i_.scale) - b.scale));
       if (ok && !__builtin_add_overflow(c, b.value, &sum)) {
         i_ = {sum, b.scale};
         return;
@@ -537,16 +531,14 @@ std::string Quantity::to_string() const {
 
   if (format == Format::BinarySI) {
     const Dec v = as_dec();
-    if (dec_cmp(v.unscaled, v.scale, BigInt(-1024), 0) > 0 &&
-        dec_cmp(v.unscaled, v.scale, BigInt(1024), 0) < 0) {
+    if (dec_cmp(v.unscaled, v.scale, BigInt(-1024), 0) > 0 && dec_cmp(v.unscaled, v.scale, BigInt(1024), 0) < 0) {
       format = Format::DecimalSI;
     } else if (!d_) {
       // int64Amount.AsScale(0) then AsCanonicalBase1024Bytes.
       Int64Amount rounded = i_;
       bool exact = true;
       if (i_.scale < 0) {
-        std::tie(rounded.value, exact) =
-            negative_scale(i_.value, wrap32(-static_cast<std::int64_t>(i_.scale)));
+        std::tie(rounded.value, exact) = negative_scale(i_.value, wrap32(-static_cast<std::int64_t>(i_.scale)));
         rounded.scale = 0;
       }
       if (exact) {
@@ -635,8 +627,7 @@ std::int64_t Quantity::scaled_value(std::int32_t scale) const {
   }
   // scaledValue(unscaled, scale, newScale): always rounds up when scaling down.
   const BigInt& unscaled = d_->unscaled;
-  const std::int64_t dif =
-      static_cast<std::int64_t>(d_->scale) - wrap32(-static_cast<std::int64_t>(scale));
+  const std::int64_t dif = static_cast<std::int64_t>(d_->scale) - wrap32(-static_cast<std::int64_t>(scale));
   if (dif == 0) return unscaled.low_int64();
   if (dif < 0) return wrapping_mul(unscaled.low_int64(), pow10_int64(-dif));
   if (unscaled < BigInt(kMaxInt64) && dif < 19) {

@@ -88,9 +88,7 @@ void check_budget(lua_State* L);
 
 class BudgetScope {
  public:
-  BudgetScope(LuaState& state, std::chrono::nanoseconds timeout) : state_(state) {
-    state_.begin_run(timeout);
-  }
+  BudgetScope(LuaState& state, std::chrono::nanoseconds timeout) : state_(state) { state_.begin_run(timeout); }
   ~BudgetScope() { state_.end_run(); }
   BudgetScope(const BudgetScope&) = delete;
   BudgetScope& operator=(const BudgetScope&) = delete;

@@ -26,17 +26,15 @@ char kEnvMetaKey;
 char kLibrariesKey;
 char kKubeKey;
 
-
 constexpr const char* kDisabledBase[] = {
-    "collectgarbage", "dofile",  "getfenv", "getmetatable", "load",      "loadfile", "loadstring",
-    "rawequal",       "rawget",  "rawset",  "setfenv",      "setmetatable", "module", "newproxy",
+    "collectgarbage", "dofile", "getfenv", "getmetatable", "load",         "loadfile", "loadstring",
+    "rawequal",       "rawget", "rawset",  "setfenv",      "setmetatable", "module",   "newproxy",
 };
 
 int disabled_function(lua_State* L) {
   const char* name = lua_tostring(L, lua_upvalueindex(1));
   luaL_where(L, 1);
-  lua_pushfstring(L, "call function %s is not supported in karmada customized resourceinterpreter.",
-                  name);
+  lua_pushfstring(L, "call function %s is not supported in karmada customized resourceinterpreter.", name);
   lua_concat(L, 2);
   return lua_error(L);
 }
@@ -159,17 +157,31 @@ int string_arithmetic(lua_State* L) {
   }
   double r = 0;
   switch (op) {
-    case Arith::Add: r = a + b; break;
-    case Arith::Sub: r = a - b; break;
-    case Arith::Mul: r = a * b; break;
-    case Arith::Div: r = a / b; break;
+    case Arith::Add:
+      r = a + b;
+      break;
+    case Arith::Sub:
+      r = a - b;
+      break;
+    case Arith::Mul:
+      r = a * b;
+      break;
+    case Arith::Div:
+      r = a / b;
+      break;
     case Arith::Mod:
       r = std::fmod(a, b);
       if ((r > 0) ? b < 0 : (r < 0 && b != r)) r += b;
       break;
-    case Arith::Pow: r = std::pow(a, b); break;
-    case Arith::Unm: r = -a; break;
-    case Arith::IDiv: r = std::floor(a / b); break;
+    case Arith::Pow:
+      r = std::pow(a, b);
+      break;
+    case Arith::Unm:
+      r = -a;
+      break;
+    case Arith::IDiv:
+      r = std::floor(a / b);
+      break;
   }
   lua_pushnumber(L, r);
   return 1;
@@ -189,8 +201,8 @@ void set_string_arithmetic(lua_State* L, int mt) {
 }
 
 void push_go_number_string(lua_State* L, int index) {
-  const std::string s = lua_isinteger(L, index) ? std::to_string(lua_tointeger(L, index))
-                                                : go_lua_number_string(lua_tonumber(L, index));
+  const std::string s =
+      lua_isinteger(L, index) ? std::to_string(lua_tointeger(L, index)) : go_lua_number_string(lua_tonumber(L, index));
   lua_pushlstring(L, s.data(), s.size());
 }
 
@@ -447,9 +459,7 @@ int environment_newindex(lua_State* L) {
 }
 
 // Opens a standard library into a throwaway global and returns it on the stack.
-void open_library(lua_State* L, const char* name, lua_CFunction open) {
-  luaL_requiref(L, name, open, 0);
-}
+void open_library(lua_State* L, const char* name, lua_CFunction open) { luaL_requiref(L, name, open, 0); }
 
 void copy_fields(lua_State* L, int from, int to, std::initializer_list<const char*> names) {
   for (const char* n : names) {

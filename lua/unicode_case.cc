@@ -41,7 +41,8 @@ std::string map_case(std::string_view s, bool upper) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {  // ASCII: no locale needed
-      out.push_back(static_cast<char>(upper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c)));
+      out.push_back(
+          static_cast<char>(upper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c)));
       ++i;
       continue;
     }
@@ -83,8 +84,7 @@ char32_t decode_utf8(std::string_view s, std::size_t i, std::size_t* width) {
     if ((cc & 0xC0) != 0x80) return kReplacement;
     cp = (cp << 6) | (cc & 0x3F);
   }
-  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
+  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) {
     return kReplacement;
   }
   *width = len;

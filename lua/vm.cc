@@ -44,8 +44,7 @@ void push_chunk(lua_State* L, CallContext& ctx) {
     load_chunk(L, *ctx.script);
     return;
   }
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kChunksKey) != LUA_TTABLE ||
-      *ctx.cached_chunks >= kMaxCachedChunks) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kChunksKey) != LUA_TTABLE || *ctx.cached_chunks >= kMaxCachedChunks) {
     lua_pop(L, 1);
     lua_newtable(L);
     lua_pushvalue(L, -1);
@@ -85,7 +84,7 @@ int protected_call(lua_State* L) {
   push_call_environment(L);
   lua_pushvalue(L, -1);
   if (lua_setupvalue(L, 1, 1) == nullptr) lua_pop(L, 1);  // the chunk's _ENV
-  lua_insert(L, 1);  // env at 1, chunk at 2
+  lua_insert(L, 1);                                       // env at 1, chunk at 2
   lua_call(L, 0, 0);
   if (lua_getfield(L, 1, ctx.function) != LUA_TFUNCTION) {
     if (lua_isnil(L, -1)) {
@@ -152,8 +151,7 @@ CallOutcome Vm::call(const Script& script, const char* function, int nresults, c
   // script then ran out of time.
   if (state_.memory_exhausted() || status == LUA_ERRMEM) {
     out.status = CallStatus::Memory;
-    out.message = "script exceeded its memory limit of " +
-                  std::to_string(state_.memory_limit() >> 20) + " MiB";
+    out.message = "script exceeded its memory limit of " + std::to_string(state_.memory_limit() >> 20) + " MiB";
     spoiled_ = true;
   } else if (state_.timed_out()) {
     out.status = CallStatus::Timeout;

@@ -40,13 +40,20 @@ Owned owned_kind(const AdmissionInput& in) {
 
 const char* kind_name(Owned k) {
   switch (k) {
-    case Owned::Cluster: return "Cluster";
-    case Owned::PropagationPolicy: return "PropagationPolicy";
-    case Owned::ClusterPropagationPolicy: return "ClusterPropagationPolicy";
-    case Owned::Pod: return "Pod";
-    case Owned::Deployment: return "Deployment";
-    case Owned::StatefulSet: return "StatefulSet";
-    case Owned::None: break;
+    case Owned::Cluster:
+      return "Cluster";
+    case Owned::PropagationPolicy:
+      return "PropagationPolicy";
+    case Owned::ClusterPropagationPolicy:
+      return "ClusterPropagationPolicy";
+    case Owned::Pod:
+      return "Pod";
+    case Owned::Deployment:
+      return "Deployment";
+    case Owned::StatefulSet:
+      return "StatefulSet";
+    case Owned::None:
+      break;
   }
   return "";
 }
@@ -87,8 +94,8 @@ Decision run(const AdmissionInput& in, const Policy& policy, Stage stage) {
   std::string ns = in.namespace_;
   if (ns.empty()) ns = string_at(in.object, {"metadata", "namespace"});
   static const json kNull;
-  const RuleContext ctx{stage, in.operation, in.operation == Operation::Update ? in.old_object : kNull, policy, ns, kind,
-                        in.clusters};
+  const RuleContext ctx{stage, in.operation, in.operation == Operation::Update ? in.old_object : kNull, policy, ns,
+                        kind,  in.clusters};
   RuleOutcome out;
   json object = in.object;
   std::vector<std::string> invalid;

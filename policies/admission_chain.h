@@ -50,11 +50,11 @@ struct MajorityGateRecord {
 
 struct Decision {
   bool allowed = true;
-  bool owned = false;        // one of the webhook's rules looked at the object
-  nlohmann::json object;     // the resulting object (the input's when nothing changed or denied)
+  bool owned = false;     // one of the webhook's rules looked at the object
+  nlohmann::json object;  // the resulting object (the input's when nothing changed or denied)
   std::vector<std::string> warnings;
-  int code = 0;              // when denied: 403 for a policy denial, 400 for an unusable request
-  std::string message;       // when denied
+  int code = 0;         // when denied: 403 for a policy denial, 400 for an unusable request
+  std::string message;  // when denied
   std::map<std::string, std::string> audit_annotations;  // rule name -> what it did
   std::optional<MajorityGateRecord> majority_gate;       // set when the gate judged the request
 };

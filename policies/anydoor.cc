@@ -19,8 +19,8 @@ json requirement(const std::string& key) {
 }
 
 bool same_requirement(const json& e, const json& wanted) {
-  return e.is_object() && e.value("key", json()) == wanted["key"] && e.value("operator", json()) == wanted["operator"] &&
-         e.value("values", json()) == wanted["values"];
+  return e.is_object() && e.value("key", json()) == wanted["key"] &&
+         e.value("operator", json()) == wanted["operator"] && e.value("values", json()) == wanted["values"];
 }
 
 std::string key_of(const json& e) {
@@ -142,8 +142,8 @@ void drop_pure_control_tolerations(json& object, const Taint& taint, const std::
 // The divided placement this rule writes by default, no clusterNames pinned: the one a cluster
 // inventory would turn into one cluster per zone.
 bool is_default_divided(const json& placement, const Anydoor& cfg) {
-  const json spread = json::array(
-      {{{"spreadByField", "cluster"}, {"minGroups", cfg.min_zones}, {"maxGroups", cfg.max_clusters}}});
+  const json spread =
+      json::array({{{"spreadByField", "cluster"}, {"minGroups", cfg.min_zones}, {"maxGroups", cfg.max_clusters}}});
   const json scheduling = {{"replicaSchedulingType", "Divided"},
                            {"replicaDivisionPreference", "Weighted"},
                            {"weightPreference", {{"dynamicWeight", "AvailableReplicas"}}}};
@@ -181,7 +181,8 @@ bool place_by_zone(json& object, json& placement, const std::vector<ClusterInfo>
         placement["replicaScheduling"]["weightPreference"].contains("staticWeightList")) {
       placement.erase("replicaScheduling");
     }
-    out.advisories.push_back(who + ": no Ready cluster with a zone matches the placement (labels, taints): placed by "
+    out.advisories.push_back(who +
+                             ": no Ready cluster with a zone matches the placement (labels, taints): placed by "
                              "cluster labels only until one does");
     did.push_back("no eligible zone");
     return false;
@@ -189,10 +190,10 @@ bool place_by_zone(json& object, json& placement, const std::vector<ClusterInfo>
   write_zone_placement(placement, choice);
   did.push_back("one cluster per zone: " + join(choice.clusters, ", "));
   if (static_cast<int>(choice.zones.size()) < cfg.min_zones) {
-    out.advisories.push_back(who + ": only " + std::to_string(choice.zones.size()) + " zone(s) hold an eligible cluster (" +
-                             join(choice.zones, ", ") + "; clusters " + join(choice.clusters, ", ") +
-                             "), fewer than anydoor.minZones " + std::to_string(cfg.min_zones) +
-                             ": the gateways cannot run in " + std::to_string(cfg.min_zones) + " zones");
+    out.advisories.push_back(
+        who + ": only " + std::to_string(choice.zones.size()) + " zone(s) hold an eligible cluster (" +
+        join(choice.zones, ", ") + "; clusters " + join(choice.clusters, ", ") + "), fewer than anydoor.minZones " +
+        std::to_string(cfg.min_zones) + ": the gateways cannot run in " + std::to_string(cfg.min_zones) + " zones");
   }
   return true;
 }
@@ -200,8 +201,8 @@ bool place_by_zone(json& object, json& placement, const std::vector<ClusterInfo>
 void place_divided(json& placement, const Anydoor& cfg, std::vector<std::string>& did) {
   json* spread = find_path(placement, {"spreadConstraints"});
   if (!spread || !spread->is_array() || spread->empty()) {
-    placement["spreadConstraints"] = json::array(
-        {{{"spreadByField", "cluster"}, {"minGroups", cfg.min_zones}, {"maxGroups", cfg.max_clusters}}});
+    placement["spreadConstraints"] =
+        json::array({{{"spreadByField", "cluster"}, {"minGroups", cfg.min_zones}, {"maxGroups", cfg.max_clusters}}});
     did.push_back("cluster spread " + std::to_string(cfg.min_zones) + ".." + std::to_string(cfg.max_clusters));
   }
   json* scheduling = find_path(placement, {"replicaScheduling"});
@@ -225,7 +226,8 @@ void place_cell_agent(json& placement, const std::string& who, RuleOutcome& out,
   const bool has_scheduling = scheduling && scheduling->is_object();
   if (!has_scheduling || scheduling->value("replicaSchedulingType", json()) != "Duplicated") {
     if (has_scheduling) {
-      out.change_warnings.push_back(who + ": replicaScheduling set to Duplicated (a CellAgent runs in every business cluster)");
+      out.change_warnings.push_back(
+          who + ": replicaScheduling set to Duplicated (a CellAgent runs in every business cluster)");
     }
     placement["replicaScheduling"] = {{"replicaSchedulingType", "Duplicated"}};
     out.required.push_back(who + ": a CellAgent needs replicaScheduling Duplicated");
@@ -264,8 +266,8 @@ void apply_anydoor_rule(json& object, const RuleContext& ctx, RuleOutcome& out) 
     }
     const std::string key = cfg.vpc_cluster_label_prefix + vpc;
     if (!is_qualified_name(key)) {
-      out.deny(who + ": annotation " + cfg.vpc_annotation + " \"" + vpc + "\" does not make a valid cluster label key (" +
-               key + ")");
+      out.deny(who + ": annotation " + cfg.vpc_annotation + " \"" + vpc +
+               "\" does not make a valid cluster label key (" + key + ")");
       out.note(kAnydoorRule, "denied invalid VPC");
       return;
     }
@@ -317,9 +319,11 @@ void apply_anydoor_rule(json& object, const RuleContext& ctx, RuleOutcome& out) 
     }
   }
   if (!cell_agent && is_default_divided(placement, cfg) && !ctx.clusters) {
-    out.advisories.push_back(who + ": no cluster inventory (serve without --kubeconfig/--in-cluster, or review "
+    out.advisories.push_back(who +
+                             ": no cluster inventory (serve without --kubeconfig/--in-cluster, or review "
                              "without --clusters): placed by cluster labels only, and Karmada does not spread by zone, "
-                             "so the gateways are not guaranteed to run in " + std::to_string(cfg.min_zones) + " zones");
+                             "so the gateways are not guaranteed to run in " +
+                             std::to_string(cfg.min_zones) + " zones");
     did.push_back("zones not guaranteed (no inventory)");
   }
   std::string summary = scenario + ": business clusters";

@@ -92,7 +92,9 @@ bool zones_match(const json& expression, const std::vector<std::string>& zones) 
   const std::string op = expression.value("operator", "");
   const auto values = string_list(expression, "values");
   if (!values) return false;
-  const auto listed = [&](const std::string& z) { return std::find(values->begin(), values->end(), z) != values->end(); };
+  const auto listed = [&](const std::string& z) {
+    return std::find(values->begin(), values->end(), z) != values->end();
+  };
   if (op == "In") return !zones.empty() && std::all_of(zones.begin(), zones.end(), listed);
   if (op == "NotIn") return std::none_of(zones.begin(), zones.end(), listed);
   if (op == "Exists") return !zones.empty();
@@ -122,7 +124,8 @@ bool field_selector_matches(const json& selector, const ClusterInfo& cluster) {
 bool listed(const json& object, const char* key, const std::string& name) {
   const auto it = object.find(key);
   if (it == object.end() || !it->is_array()) return false;
-  return std::any_of(it->begin(), it->end(), [&](const json& n) { return n.is_string() && n.get<std::string>() == name; });
+  return std::any_of(it->begin(), it->end(),
+                     [&](const json& n) { return n.is_string() && n.get<std::string>() == name; });
 }
 
 }  // namespace

@@ -104,7 +104,8 @@ void apply_cluster_taint_rule(json& cluster, const RuleContext& ctx, RuleOutcome
         continue;
       }
       if (!placed) {
-        const auto canonical = std::find_if(taints.begin(), taints.end(), [&](const json& y) { return is_canonical_taint(y, taint); });
+        const auto canonical =
+            std::find_if(taints.begin(), taints.end(), [&](const json& y) { return is_canonical_taint(y, taint); });
         kept.push_back(canonical != taints.end() ? *canonical : canonical_taint(taint));
         placed = true;
       }
@@ -128,8 +129,9 @@ void apply_cluster_taint_rule(json& cluster, const RuleContext& ctx, RuleOutcome
     for (const json& x : taints) {
       if (has_reserved_key(x, taint)) removed.push_back(element_text(x));
     }
-    taints.erase(std::remove_if(taints.begin(), taints.end(), [&](const json& x) { return has_reserved_key(x, taint); }),
-                 taints.end());
+    taints.erase(
+        std::remove_if(taints.begin(), taints.end(), [&](const json& x) { return has_reserved_key(x, taint); }),
+        taints.end());
     out.change_warnings.push_back(who + " is no longer pure-control: removed its taint " + join(removed, ", "));
     out.note(kClusterTaintRule, "removed " + join(removed, ", "));
   }
@@ -159,8 +161,8 @@ std::vector<std::string> validate_cluster_taints(const json& cluster) {
                        "\": supported values: \"NoSchedule\", \"NoExecute\"");
     }
     if (!seen.insert({key, effect}).second) {
-      errors.push_back(path + ": Duplicate value: taints must be unique by key and effect pair (" + key + ":" +
-                       effect + ")");
+      errors.push_back(path + ": Duplicate value: taints must be unique by key and effect pair (" + key + ":" + effect +
+                       ")");
     }
   }
   return errors;

@@ -40,7 +40,8 @@ std::vector<std::string> label_selector_errors(const json& sel, const std::strin
   if (!sel.is_object()) return errors;
   if (const json* labels = find_path(sel, {"matchLabels"}); labels && labels->is_object()) {
     for (const auto& [k, v] : labels->items()) {
-      if (!is_qualified_name(k)) errors.push_back(path + ".matchLabels: Invalid value: \"" + k + "\": not a valid label key");
+      if (!is_qualified_name(k))
+        errors.push_back(path + ".matchLabels: Invalid value: \"" + k + "\": not a valid label key");
       if (!v.is_string() || !is_label_value(v.get<std::string>())) {
         errors.push_back(path + ".matchLabels[" + k + "]: Invalid value: not a valid label value");
       }
@@ -54,9 +55,11 @@ std::vector<std::string> label_selector_errors(const json& sel, const std::strin
     const std::size_t values = list_or_empty(e, "values").size();
     if (!is_qualified_name(key)) errors.push_back(p + ".key: Invalid value: \"" + key + "\": not a valid label key");
     if (op == "In" || op == "NotIn") {
-      if (values == 0) errors.push_back(p + ".values: Required value: must be specified when `operator` is 'In' or 'NotIn'");
+      if (values == 0)
+        errors.push_back(p + ".values: Required value: must be specified when `operator` is 'In' or 'NotIn'");
     } else if (op == "Exists" || op == "DoesNotExist") {
-      if (values > 0) errors.push_back(p + ".values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+      if (values > 0)
+        errors.push_back(p + ".values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
     } else {
       errors.push_back(p + ".operator: Invalid value: \"" + op + "\": not a valid selector operator");
     }

@@ -173,9 +173,10 @@ Decision judge_binding(const AdmissionInput& in, const Policy& policy) {
   }
   const std::string who = binding_text(in, in.kind.empty() ? string_at(in.object, {"kind"}) : in.kind);
   if (!in.clusters) {
-    d.warnings.push_back(who + ": the majority gate has no cluster inventory (serve without --kubeconfig, or review "
-                               "without --clusters), so the placement of " + resource_text(resource) +
-                         " was not checked");
+    d.warnings.push_back(who +
+                         ": the majority gate has no cluster inventory (serve without --kubeconfig, or review "
+                         "without --clusters), so the placement of " +
+                         resource_text(resource) + " was not checked");
     record("no_inventory", "warned: no cluster inventory");
     return d;
   }

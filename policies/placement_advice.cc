@@ -24,8 +24,8 @@ void advise_names(const json& term, const std::string& where, bool ha, int min_c
   const auto n = static_cast<long long>(names->size());
   if (ha && n < min_clusters) {
     advice.push_back(where + ".clusterNames leaves at most " + std::to_string(n) +
-                     " candidate cluster(s): Karmada places the gateways in fewer than " + std::to_string(min_clusters) +
-                     " clusters (no HA across clusters or zones)");
+                     " candidate cluster(s): Karmada places the gateways in fewer than " +
+                     std::to_string(min_clusters) + " clusters (no HA across clusters or zones)");
   } else if (min_groups > n) {
     advice.push_back(where + ".clusterNames leaves at most " + std::to_string(n) +
                      " candidate cluster(s), fewer than minGroups " + std::to_string(min_groups) +
@@ -37,7 +37,8 @@ void advise_names(const json& term, const std::string& where, bool ha, int min_c
 
 ReplicaMode replica_mode(const json& placement) {
   ReplicaMode mode;
-  const json* rs = placement.is_object() && placement.contains("replicaScheduling") ? &placement["replicaScheduling"] : nullptr;
+  const json* rs =
+      placement.is_object() && placement.contains("replicaScheduling") ? &placement["replicaScheduling"] : nullptr;
   if (!rs || !rs->is_object()) {
     mode.duplicated = true;
     return mode;
@@ -68,14 +69,16 @@ std::vector<std::string> placement_advice(const json& placement, bool ha, int mi
   const bool has_spread = spread && spread->is_array() && !spread->empty();
 
   if (ha && mode.aggregated) {
-    advice.push_back("spec.placement.replicaScheduling: Aggregated packs the replicas into as few clusters as "
-                     "possible, so Karmada may run every gateway in one cluster (use Weighted with dynamicWeight: "
-                     "AvailableReplicas)");
+    advice.push_back(
+        "spec.placement.replicaScheduling: Aggregated packs the replicas into as few clusters as "
+        "possible, so Karmada may run every gateway in one cluster (use Weighted with dynamicWeight: "
+        "AvailableReplicas)");
   }
   if (has_spread && spread_ignored(mode)) {
-    advice.push_back("spec.placement.spreadConstraints: Karmada ignores spread constraints when replicas are divided "
-                     "by static weights (Weighted without dynamicWeight): replicas are split over every matching "
-                     "cluster and minGroups is not enforced (set weightPreference.dynamicWeight: AvailableReplicas)");
+    advice.push_back(
+        "spec.placement.spreadConstraints: Karmada ignores spread constraints when replicas are divided "
+        "by static weights (Weighted without dynamicWeight): replicas are split over every matching "
+        "cluster and minGroups is not enforced (set weightPreference.dynamicWeight: AvailableReplicas)");
   }
   long long cluster_min_groups = 0;
   if (has_spread) {
@@ -85,8 +88,10 @@ std::vector<std::string> placement_advice(const json& placement, bool ha, int mi
       std::string field = string_at(c, {"spreadByField"});
       if (field.empty() && string_at(c, {"spreadByLabel"}).empty()) field = "cluster";  // Karmada's default
       if (field == "zone" || field == "provider") {
-        advice.push_back(where + ": Karmada's scheduler does not spread by " + field + "; the constraint only drops "
-                         "clusters whose " + (field == "zone" ? "spec.zones" : "spec.provider") +
+        advice.push_back(where + ": Karmada's scheduler does not spread by " + field +
+                         "; the constraint only drops "
+                         "clusters whose " +
+                         (field == "zone" ? "spec.zones" : "spec.provider") +
                          " is empty, so it does not place the gateways in different " + field + "s");
       } else if (!string_at(c, {"spreadByLabel"}).empty()) {
         advice.push_back(where + ": Karmada's scheduler has no code for spreadByLabel; the constraint has no effect");

@@ -13,9 +13,9 @@
 namespace cell0::policies {
 
 struct ReplicaMode {
-  bool duplicated = false;  // replicaSchedulingType Duplicated
-  bool aggregated = false;  // Divided + Aggregated
-  bool dynamic = false;     // Divided + Weighted + dynamicWeight
+  bool duplicated = false;      // replicaSchedulingType Duplicated
+  bool aggregated = false;      // Divided + Aggregated
+  bool dynamic = false;         // Divided + Weighted + dynamicWeight
   bool static_weights = false;  // Divided + Weighted (or no preference: Karmada defaults it) without dynamicWeight
 };
 

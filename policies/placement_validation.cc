@@ -41,7 +41,8 @@ void field_selector(const json& sel, const std::string& path, Errors& errors) {
     if (key != "provider" && key != "region" && key != "zone") {
       errors.push_back(p + ".key: unsupported key \"" + key + "\", must be provider, region or zone");
     }
-    if (op != "In" && op != "NotIn") errors.push_back(p + ".operator: unsupported operator \"" + op + "\", must be In or NotIn");
+    if (op != "In" && op != "NotIn")
+      errors.push_back(p + ".operator: unsupported operator \"" + op + "\", must be In or NotIn");
   }
 }
 
@@ -77,8 +78,9 @@ void cluster_affinities(const json& placement, Errors& errors) {
     cluster_affinity(groups[i], p, errors);
     const json& overflow = list_or_empty(groups[i], "overflowAffinities");
     if (!overflow.empty() && !dynamic_or_aggregated(placement)) {
-      errors.push_back(p + ".overflowAffinities: Forbidden: only allowed with replicaDivisionPreference Aggregated or "
-                           "a dynamicWeight");
+      errors.push_back(p +
+                       ".overflowAffinities: Forbidden: only allowed with replicaDivisionPreference Aggregated or "
+                       "a dynamicWeight");
     }
     for (std::size_t j = 0; j < overflow.size(); ++j) {
       const std::string q = idx(p + ".overflowAffinities", j);
@@ -119,8 +121,9 @@ void spread_constraints(const json& placement, Errors& errors) {
     }
   }
   if (!fields.empty() && !fields.contains("cluster")) {
-    errors.push_back(path + ": Invalid value: the cluster spread constraint must be enabled in one of the constraints in "
-                            "case of SpreadByField is enabled");
+    errors.push_back(path +
+                     ": Invalid value: the cluster spread constraint must be enabled in one of the constraints in "
+                     "case of SpreadByField is enabled");
   }
 }
 
@@ -131,18 +134,23 @@ void tolerations(const json& placement, Errors& errors) {
     const json& t = list[i];
     const std::string p = idx(path, i);
     const std::string key = str(t, "key"), op = str(t, "operator"), value = str(t, "value"), effect = str(t, "effect");
-    if (!key.empty() && !is_qualified_name(key)) errors.push_back(p + ".key: Invalid value: \"" + key + "\": not a valid label key");
+    if (!key.empty() && !is_qualified_name(key))
+      errors.push_back(p + ".key: Invalid value: \"" + key + "\": not a valid label key");
     if (key.empty() && op != "Exists") {
-      errors.push_back(p + ".operator: Invalid value: \"" + op +
-                       "\": operator must be Exists when `key` is empty, which means \"match all values and all keys\"");
+      errors.push_back(
+          p + ".operator: Invalid value: \"" + op +
+          "\": operator must be Exists when `key` is empty, which means \"match all values and all keys\"");
     }
     if (has(t, "tolerationSeconds") && effect != "NoExecute") {
-      errors.push_back(p + ".effect: Invalid value: \"" + effect + "\": effect must be 'NoExecute' when `tolerationSeconds` is set");
+      errors.push_back(p + ".effect: Invalid value: \"" + effect +
+                       "\": effect must be 'NoExecute' when `tolerationSeconds` is set");
     }
     if (op.empty() || op == "Equal") {
-      if (!is_label_value(value)) errors.push_back(p + ".value: Invalid value: \"" + value + "\": not a valid label value");
+      if (!is_label_value(value))
+        errors.push_back(p + ".value: Invalid value: \"" + value + "\": not a valid label value");
     } else if (op == "Exists") {
-      if (!value.empty()) errors.push_back(p + ".operator: Invalid value: value must be empty when `operator` is 'Exists'");
+      if (!value.empty())
+        errors.push_back(p + ".operator: Invalid value: value must be empty when `operator` is 'Exists'");
     } else {
       errors.push_back(p + ".operator: Unsupported value: \"" + op + "\": supported values: \"Equal\", \"Exists\"");
     }
@@ -160,8 +168,10 @@ void static_weights(const json& placement, Errors& errors) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = idx("spec.placement.replicaScheduling.weightPreference.staticWeightList", i);
     const json w = list[i].is_object() ? list[i].value("weight", json()) : json();
-    if (!w.is_number_integer() || w.get<std::int64_t>() < 1) errors.push_back(p + ".weight: Invalid value: must be at least 1");
-    if (const json* target = find_path(list[i], {"targetCluster"})) cluster_affinity(*target, p + ".targetCluster", errors);
+    if (!w.is_number_integer() || w.get<std::int64_t>() < 1)
+      errors.push_back(p + ".weight: Invalid value: must be at least 1");
+    if (const json* target = find_path(list[i], {"targetCluster"}))
+      cluster_affinity(*target, p + ".targetCluster", errors);
   }
 }
 
@@ -175,7 +185,8 @@ std::vector<std::string> validate_placement(const json& object) {
   if (has(*placement, "clusterAffinity") && has(*placement, "clusterAffinities")) {
     errors.push_back("spec.placement: Invalid value: clusterAffinities can not co-exist with clusterAffinity");
   }
-  if (const json* a = find_path(*placement, {"clusterAffinity"})) cluster_affinity(*a, "spec.placement.clusterAffinity", errors);
+  if (const json* a = find_path(*placement, {"clusterAffinity"}))
+    cluster_affinity(*a, "spec.placement.clusterAffinity", errors);
   cluster_affinities(*placement, errors);
   spread_constraints(*placement, errors);
   tolerations(*placement, errors);

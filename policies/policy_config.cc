@@ -22,7 +22,8 @@ void read_pure_control(const json& root, PureControl& pc) {
   read_string(taint, "pureControl.taint", "effect", pc.taint.effect);
   read_string(taint, "pureControl.taint", "value", pc.taint.value);
   require_qualified("pureControl.taint.key", pc.taint.key);
-  if (!is_label_value(pc.taint.value)) fail("pureControl.taint.value", "\"" + pc.taint.value + "\" is not a valid label value");
+  if (!is_label_value(pc.taint.value))
+    fail("pureControl.taint.value", "\"" + pc.taint.value + "\" is not a valid label value");
   // Karmada's Cluster validation accepts only these two effects (reference §5.3).
   if (pc.taint.effect != "NoSchedule" && pc.taint.effect != "NoExecute") {
     fail("pureControl.taint.effect", "must be NoSchedule or NoExecute, got \"" + pc.taint.effect + "\"");
@@ -96,8 +97,8 @@ void read_anydoor(const json& root, Anydoor& ad) {
     const auto v = it->get<std::int64_t>();
     // maxGroups below minGroups is rejected by Karmada's validation; 0 would select no cluster.
     if (v < ad.min_zones || v > 10000) {
-      fail("anydoor.maxClusters", "must be between minZones (" + std::to_string(ad.min_zones) + ") and 10000, got " +
-                                      std::to_string(v));
+      fail("anydoor.maxClusters",
+           "must be between minZones (" + std::to_string(ad.min_zones) + ") and 10000, got " + std::to_string(v));
     }
     ad.max_clusters = static_cast<int>(v);
   }
@@ -150,9 +151,12 @@ void read_majority(const json& root, Majority& mj) {
 
 std::string_view enforcement_name(Enforcement e) {
   switch (e) {
-    case Enforcement::Reject: return "Reject";
-    case Enforcement::Strip: return "Strip";
-    case Enforcement::Warn: return "Warn";
+    case Enforcement::Reject:
+      return "Reject";
+    case Enforcement::Strip:
+      return "Strip";
+    case Enforcement::Warn:
+      return "Warn";
   }
   return "Reject";
 }
@@ -164,9 +168,11 @@ common::Result<Policy> parse_policy(const json& document) {
       read_string(document, "", "apiVersion", api_version);
       read_string(document, "", "kind", kind);
     }
-    if (api_version != "cell0.ccos.io/v1alpha1") fail("apiVersion", "must be cell0.ccos.io/v1alpha1, got \"" + api_version + "\"");
+    if (api_version != "cell0.ccos.io/v1alpha1")
+      fail("apiVersion", "must be cell0.ccos.io/v1alpha1, got \"" + api_version + "\"");
     if (kind != "WebhookPolicy") fail("kind", "must be WebhookPolicy, got \"" + kind + "\"");
-    const json& root = mapping(document, "", {"apiVersion", "kind", "pureControl", "whitelist", "anydoor", "majority", "zones"});
+    const json& root =
+        mapping(document, "", {"apiVersion", "kind", "pureControl", "whitelist", "anydoor", "majority", "zones"});
     Policy policy;
     read_pure_control(root, policy.pure_control);
     read_whitelist(root, policy.whitelist);

@@ -22,7 +22,7 @@ struct RuleContext {
   const nlohmann::json& old_object;  // null unless UPDATE
   const Policy& policy;
   std::string namespace_;
-  std::string kind;  // the owned kind: Cluster, PropagationPolicy, ..., Pod, Deployment, StatefulSet
+  std::string kind;                    // the owned kind: Cluster, PropagationPolicy, ..., Pod, Deployment, StatefulSet
   ClusterSnapshot clusters = nullptr;  // the member clusters, when an inventory is known
 };
 

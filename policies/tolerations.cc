@@ -52,7 +52,8 @@ bool is_wildcard(const json& t) { return t.is_object() && field(t, "key").empty(
 std::string toleration_text(const json& t) {
   if (!t.is_object()) return "?";
   const std::string op = field(t, "operator").empty() ? "Equal" : field(t, "operator");
-  std::string text = "{key: " + (field(t, "key").empty() ? std::string("<any>") : field(t, "key")) + ", operator: " + op;
+  std::string text =
+      "{key: " + (field(t, "key").empty() ? std::string("<any>") : field(t, "key")) + ", operator: " + op;
   if (op != "Exists") text += ", value: \"" + field(t, "value") + "\"";
   text += ", effect: " + (field(t, "effect").empty() ? std::string("<any>") : field(t, "effect")) + "}";
   return text;
@@ -150,8 +151,9 @@ void apply_toleration_rule(json& object, const RuleContext& ctx, RuleOutcome& ou
       return;
     case Enforcement::Strip:
       if (wildcard) {
-        out.deny(problem + "; a toleration without a key tolerates every taint and cannot be stripped: "
-                           "list the keys it should tolerate instead");
+        out.deny(problem +
+                 "; a toleration without a key tolerates every taint and cannot be stripped: "
+                 "list the keys it should tolerate instead");
         out.note(kTolerationRule, "denied key-less wildcard (Strip)");
         return;
       }

@@ -38,7 +38,8 @@ std::string toleration_text(const nlohmann::json& toleration);
 
 struct WhitelistCheck {
   bool whitelisted = false;
-  std::string why_not;  // e.g. "resourceSelectors[1] (apps/v1 Deployment shop/web) matches no whitelist.resources entry"
+  std::string
+      why_not;  // e.g. "resourceSelectors[1] (apps/v1 Deployment shop/web) matches no whitelist.resources entry"
 };
 
 // PP: its namespace matches whitelist.namespaces. CPP: it has resource selectors and every one

@@ -56,7 +56,8 @@ int read_int(const json& m, const std::string& path, const char* key, int low, i
   const std::string p = join(path, key);
   if (!it->is_number_integer()) fail(p, "must be an integer, got " + type_name(*it));
   const auto v = it->get<std::int64_t>();
-  if (v < low || v > high) fail(p, "must be between " + std::to_string(low) + " and " + std::to_string(high) + ", got " + std::to_string(v));
+  if (v < low || v > high)
+    fail(p, "must be between " + std::to_string(low) + " and " + std::to_string(high) + ", got " + std::to_string(v));
   return static_cast<int>(v);
 }
 

@@ -13,7 +13,8 @@ using nlohmann::json;
 bool cluster_eligible(const json& placement, const ClusterInfo& cluster) {
   if (!cluster.ready) return false;
   const json none;
-  const json& affinity = placement.is_object() && placement.contains("clusterAffinity") ? placement["clusterAffinity"] : none;
+  const json& affinity =
+      placement.is_object() && placement.contains("clusterAffinity") ? placement["clusterAffinity"] : none;
   if (!cluster_matches_affinity(cluster, affinity)) return false;
   const json& tolerations =
       placement.is_object() && placement.contains("clusterTolerations") ? placement["clusterTolerations"] : none;

@@ -12,7 +12,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kTermsPath = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms";
+constexpr const char* kTermsPath =
+    "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms";
 
 bool is_array_or_absent(const json* v) { return !v || v->is_null() || v->is_array(); }
 bool is_object_or_absent(const json* v) { return !v || v->is_null() || v->is_object(); }
@@ -96,7 +97,8 @@ void guard_tolerations(json& pod, const Zones& z, const std::string& who, RuleOu
   }
   if (offending.empty()) return;
   std::vector<std::string> where;
-  for (std::size_t i : offending) where.push_back("spec.tolerations[" + std::to_string(i) + "] " + (*tolerations)[i].dump());
+  for (std::size_t i : offending)
+    where.push_back("spec.tolerations[" + std::to_string(i) + "] " + (*tolerations)[i].dump());
   const std::string problem = who + " is not an arbitration service but tolerates the arbitration taint " +
                               taint_text(z.arbitration_taint) + " (" + join(where, ", ") +
                               "); only the pods of zones.arbitrationServices may";
@@ -111,8 +113,9 @@ void guard_tolerations(json& pod, const Zones& z, const std::string& who, RuleOu
       return;
     case Enforcement::Strip:
       if (wildcard) {
-        out.deny(problem + "; a toleration without a key tolerates every taint and cannot be stripped: "
-                           "list the keys it should tolerate instead");
+        out.deny(problem +
+                 "; a toleration without a key tolerates every taint and cannot be stripped: "
+                 "list the keys it should tolerate instead");
         out.note(kZoneTolerationRule, "denied key-less wildcard (Strip)");
         return;
       }
@@ -133,10 +136,11 @@ void guard_tolerations(json& pod, const Zones& z, const std::string& who, RuleOu
 // matches.
 void merge_not_in(json& pod, const Zones& z, const std::string& who, const std::string& opt_in, RuleOutcome& out) {
   const std::string expression = z.zone_label + " NotIn [" + z.arbitration_zone + "]";
-  json* terms = find_path(pod, {"spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution",
-                                "nodeSelectorTerms"});
+  json* terms = find_path(
+      pod, {"spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"});
   if (!terms || !terms->is_array() || terms->empty()) {
-    json& required = ensure_object(pod, {"spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"});
+    json& required =
+        ensure_object(pod, {"spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"});
     required["nodeSelectorTerms"] = json::array({json{{"matchExpressions", json::array({not_in_expression(z)})}}});
     out.required.push_back(who + " needs the required node affinity " + expression + " (namespace opted in by " +
                            opt_in + "; /mutate adds it)");
@@ -149,8 +153,9 @@ void merge_not_in(json& pod, const Zones& z, const std::string& who, const std::
     if (!has_entries(term, "matchExpressions") && !has_entries(term, "matchFields")) continue;
     if (excludes_arbitration(term, z)) continue;
     if (wants_only_arbitration(term, z)) {
-      out.change_warnings.push_back(who + ": " + kTermsPath + "[" + std::to_string(i) + "] asks for the arbitration zone " +
-                                    "only; with " + expression + " it matches no node");
+      out.change_warnings.push_back(who + ": " + kTermsPath + "[" + std::to_string(i) +
+                                    "] asks for the arbitration zone " + "only; with " + expression +
+                                    " it matches no node");
     }
     json& exprs = term["matchExpressions"];
     if (!exprs.is_array()) exprs = json::array();
@@ -160,7 +165,8 @@ void merge_not_in(json& pod, const Zones& z, const std::string& who, const std::
   if (changed.empty()) return;
   out.required.push_back(who + " needs the required node affinity " + expression + " in " + kTermsPath + "[" +
                          join(changed, ", ") + "] (namespace opted in by " + opt_in + "; /mutate adds it)");
-  out.note(kZoneAffinityRule, "added " + expression + " to node selector term(s) " + join(changed, ", ") + " (" + opt_in + ")");
+  out.note(kZoneAffinityRule,
+           "added " + expression + " to node selector term(s) " + join(changed, ", ") + " (" + opt_in + ")");
 }
 
 }  // namespace

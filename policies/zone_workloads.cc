@@ -12,8 +12,8 @@ namespace {
 
 const json& required_terms(const json& workload, const char* kind) {
   static const json none = json::array();
-  const json* terms = find_path(workload, {"spec", "template", "spec", "affinity", kind,
-                                           "requiredDuringSchedulingIgnoredDuringExecution"});
+  const json* terms = find_path(
+      workload, {"spec", "template", "spec", "affinity", kind, "requiredDuringSchedulingIgnoredDuringExecution"});
   return terms && terms->is_array() ? *terms : none;
 }
 
@@ -49,11 +49,13 @@ void check_zone_spread(const json& workload, const RuleContext& ctx, const std::
   if (replicas <= zones) return;
   const json& terms = required_terms(workload, "podAntiAffinity");
   for (std::size_t i = 0; i < terms.size(); ++i) {
-    if (string_at(terms[i], {"topologyKey"}) != z.zone_label || !selects_own_pods(terms[i], labels, ctx.namespace_)) continue;
+    if (string_at(terms[i], {"topologyKey"}) != z.zone_label || !selects_own_pods(terms[i], labels, ctx.namespace_))
+      continue;
     // Short enough for kubectl (the apiserver may truncate warnings above 256 characters).
     out.advisories.push_back(who + ": " + std::to_string(replicas) + " replicas, required pod anti-affinity on " +
                              z.zone_label + " (term " + std::to_string(i) + "), " + std::to_string(zones) + " zones" +
-                             (arbitration ? " with the arbitration zone" : "") + ": " + std::to_string(replicas - zones) +
+                             (arbitration ? " with the arbitration zone" : "") + ": " +
+                             std::to_string(replicas - zones) +
                              " pod(s) stay Pending; use preferredDuringSchedulingIgnoredDuringExecution");
     out.note(kZoneWorkloadRule, "warned: replicas above zones");
     return;

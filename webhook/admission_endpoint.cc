@@ -11,9 +11,7 @@ using nlohmann::json;
 enum class Pass { Mutate, Validate };
 
 // Only the kinds the webhook owns become metric labels, so a client cannot grow the label set.
-std::string kind_label(const AdmissionCall& call, const policies::Decision& d) {
-  return d.owned ? call.kind : "other";
-}
+std::string kind_label(const AdmissionCall& call, const policies::Decision& d) { return d.owned ? call.kind : "other"; }
 
 JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, NamespaceSource namespaces,
                                 AdmissionMetrics* metrics, Pass pass) {
@@ -21,8 +19,8 @@ JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, Nam
   endpoint.error_body = [](int status, const std::string& message) {
     return encode_admission_failure("", status, message).dump();
   };
-  endpoint.handle = [source = std::move(source), clusters = std::move(clusters), namespaces = std::move(namespaces), metrics,
-                     pass](const json& body) {
+  endpoint.handle = [source = std::move(source), clusters = std::move(clusters), namespaces = std::move(namespaces),
+                     metrics, pass](const json& body) {
     JsonReply reply;
     auto decoded = decode_admission_review(body);
     if (!decoded) {
@@ -35,7 +33,8 @@ JsonEndpoint admission_endpoint(PolicySource source, ClusterSource clusters, Nam
     }
     AdmissionCall& call = *decoded;
     reply.operation = call.operation;
-    reply.log_fields = {{"uid", call.uid}, {"name", call.name}, {"namespace", call.namespace_}, {"dryRun", call.dry_run}};
+    reply.log_fields = {
+        {"uid", call.uid}, {"name", call.name}, {"namespace", call.namespace_}, {"dryRun", call.dry_run}};
     const auto policy = source();
     if (!policy) {
       reply.body = encode_admission_failure(call.uid, 503, "no admission policy is loaded yet (see /readyz)").dump();

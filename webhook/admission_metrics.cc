@@ -9,7 +9,8 @@ AdmissionMetrics::AdmissionMetrics(common::MetricsRegistry& r)
                                         {"kind", "result"})) {}
 
 void AdmissionMetrics::record(const policies::Decision& decision) {
-  if (decision.majority_gate) majority_gate_decisions.inc({decision.majority_gate->kind, decision.majority_gate->result});
+  if (decision.majority_gate)
+    majority_gate_decisions.inc({decision.majority_gate->kind, decision.majority_gate->result});
 }
 
 }  // namespace cell0::webhook

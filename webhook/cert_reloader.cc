@@ -48,7 +48,8 @@ CertReloader::CertReloader(fs::path cert_file, fs::path key_file, ReloadFn reloa
                                        "(ok, error: the previous certificate stays in use).",
                                        {"result"})),
       poller_([files = std::vector<fs::path>{cert_file_, key_file_}] { return common::contents_fingerprint(files); },
-              [this] { return reload_pair(); }, options_.interval, [this] {
+              [this] { return reload_pair(); }, options_.interval,
+              [this] {
                 std::lock_guard lock(mutex_);
                 warn_if_due(false);
               }) {
@@ -67,7 +68,7 @@ void CertReloader::record_loaded(const char* event) {
   auto end = certs::read_not_after(cert_file_);
   if (!end) {
     common::log_event(spdlog::level::warn, "cannot read notAfter of the serving certificate",
-              {{"certFile", cert_file_.string()}, {"error", end.error().message}});
+                      {{"certFile", cert_file_.string()}, {"error", end.error().message}});
     return;
   }
   not_after_ = *end;
@@ -82,7 +83,8 @@ void CertReloader::warn_if_due(bool force) {
   const auto warning = expiry_warning(*not_after_, now, options_.warn_before);
   if (!warning || (!force && now - last_warning_ < options_.warn_every)) return;
   last_warning_ = now;
-  common::log_event(spdlog::level::warn, *warning, {{"certFile", cert_file_.string()}, {"notAfter", rfc3339(*not_after_)}});
+  common::log_event(spdlog::level::warn, *warning,
+                    {{"certFile", cert_file_.string()}, {"notAfter", rfc3339(*not_after_)}});
 }
 
 bool CertReloader::poll() { return poller_.poll(); }
@@ -94,8 +96,9 @@ bool CertReloader::reload_pair() {
   if (!reloaded) {
     ++failures_;
     reload_counter_.inc({"error"});
-    common::log_event(spdlog::level::err, "serving certificate reload failed; the previous certificate stays in use",
-              {{"certFile", cert_file_.string()}, {"keyFile", key_file_.string()}, {"error", reloaded.error().message}});
+    common::log_event(
+        spdlog::level::err, "serving certificate reload failed; the previous certificate stays in use",
+        {{"certFile", cert_file_.string()}, {"keyFile", key_file_.string()}, {"error", reloaded.error().message}});
     return false;
   }
   ++reloads_;

@@ -15,8 +15,8 @@
 #include <string>
 
 #include "common/file_poller.h"
-#include "common/result.h"
 #include "common/metrics.h"
+#include "common/result.h"
 
 namespace cell0::webhook {
 

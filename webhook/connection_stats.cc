@@ -33,13 +33,13 @@ const char* close_reason_name(CloseReason reason) {
 }
 
 void collect_connection_stats(WebhookMetrics& metrics, std::shared_ptr<const ConnectionStats> stats) {
-  metrics.registry.add_collector([&closed = metrics.connections_closed, &open = metrics.connections_open,
-                                  stats = std::move(stats)] {
-    for (std::size_t i = 0; i < kCloseReasons; ++i) {
-      closed.set_total({close_reason_name(static_cast<CloseReason>(i))}, static_cast<double>(stats->closed[i]));
-    }
-    open.set(static_cast<double>(stats->open.load()));
-  });
+  metrics.registry.add_collector(
+      [&closed = metrics.connections_closed, &open = metrics.connections_open, stats = std::move(stats)] {
+        for (std::size_t i = 0; i < kCloseReasons; ++i) {
+          closed.set_total({close_reason_name(static_cast<CloseReason>(i))}, static_cast<double>(stats->closed[i]));
+        }
+        open.set(static_cast<double>(stats->open.load()));
+      });
 }
 
 }  // namespace cell0::webhook

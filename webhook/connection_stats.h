@@ -12,17 +12,17 @@ namespace cell0::webhook {
 struct WebhookMetrics;
 
 enum class CloseReason {
-  ClientClosed,     // the client closed or reset it (the normal end of a keep-alive connection)
-  Done,             // the server said Connection: close (HTTP/1.0, the client asked, 1000th request)
-  Shutdown,         // idle when the server stopped
-  TlsError,         // the handshake failed: not TLS, bad version, no or untrusted client certificate
-  BadRequest,       // not HTTP, or a request the server answered with 4xx and a close (400, 413, 414)
-  HeaderTimeout,    // handshake + headers not complete in time (or no byte for --read-timeout)
-  HeaderTooLarge,   // more than --max-header-bytes before the headers ended
-  BodyTimeout,      // the body did not arrive in time
-  WriteTimeout,     // the client did not read the answer in time
-  IdleTimeout,      // no new request within --idle-timeout
-  MaxConnections,   // over --max-connections: closed right after accept
+  ClientClosed,    // the client closed or reset it (the normal end of a keep-alive connection)
+  Done,            // the server said Connection: close (HTTP/1.0, the client asked, 1000th request)
+  Shutdown,        // idle when the server stopped
+  TlsError,        // the handshake failed: not TLS, bad version, no or untrusted client certificate
+  BadRequest,      // not HTTP, or a request the server answered with 4xx and a close (400, 413, 414)
+  HeaderTimeout,   // handshake + headers not complete in time (or no byte for --read-timeout)
+  HeaderTooLarge,  // more than --max-header-bytes before the headers ended
+  BodyTimeout,     // the body did not arrive in time
+  WriteTimeout,    // the client did not read the answer in time
+  IdleTimeout,     // no new request within --idle-timeout
+  MaxConnections,  // over --max-connections: closed right after accept
 };
 constexpr std::size_t kCloseReasons = 11;
 const char* close_reason_name(CloseReason reason);

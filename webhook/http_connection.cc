@@ -8,12 +8,12 @@
 #include <limits>
 #include <optional>
 
+#include <fmt/format.h>
+#include <openssl/err.h>
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <fmt/format.h>
-#include <openssl/err.h>
 
 #include "webhook/http_routes.h"
 
@@ -273,8 +273,8 @@ bool HttpConnection::on_header() {
     set_deadline(core_.options.body_timeout, CloseReason::BodyTimeout);
     r.parser.eager(true);
     const auto expect = req[http::field::expect];
-    if (expect.size() == 12 && std::equal(expect.begin(), expect.end(), "100-continue",
-                                          [](char a, char b) { return std::tolower(a) == b; })) {
+    if (expect.size() == 12 &&
+        std::equal(expect.begin(), expect.end(), "100-continue", [](char a, char b) { return std::tolower(a) == b; })) {
       interim_ = "HTTP/1.1 100 Continue\r\n\r\n";
     }
   }
@@ -393,7 +393,8 @@ void HttpConnection::do_linger() {
 void HttpConnection::check_deadline(Clock::time_point now) {
   if (phase_ == Phase::Closed) return;
   Clock::time_point limit = deadline_;
-  if (phase_ == Phase::Headers || phase_ == Phase::Body) limit = std::min(limit, last_read_ + core_.options.read_timeout);
+  if (phase_ == Phase::Headers || phase_ == Phase::Body)
+    limit = std::min(limit, last_read_ + core_.options.read_timeout);
   if (now >= limit) close(deadline_reason_);
 }
 

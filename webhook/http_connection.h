@@ -12,9 +12,9 @@
 #include <string>
 #include <unordered_set>
 
+#include <openssl/ssl.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <openssl/ssl.h>
 
 #include "webhook/connection_stats.h"
 #include "webhook/server.h"
@@ -116,7 +116,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool close_after_ = false;
   CloseReason close_reason_ = CloseReason::Done;
   bool counted_ = false;  // the close reason is in the stats already
-  unsigned depth_ = 0;  // do_read calls on the stack
+  unsigned depth_ = 0;    // do_read calls on the stack
   bool waiting_read_ = false;
   bool waiting_write_ = false;
 };

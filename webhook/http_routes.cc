@@ -87,7 +87,7 @@ HttpAnswer HttpRoutes::handle_json(const std::string& path, const JsonEndpoint& 
   auto refuse_here = [&](int status, const std::string& result, const std::string& message) {
     count(path, "", "", result, start);
     common::log_event(spdlog::level::warn, "request refused",
-              {{"endpoint", path}, {"status", status}, {"error", message}, {"remote", remote}});
+                      {{"endpoint", path}, {"status", status}, {"error", message}, {"remote", remote}});
     return HttpAnswer{status, "application/json", endpoint.error_body(status, message)};
   };
   if (!is_json_media_type(content_type)) {

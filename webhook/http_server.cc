@@ -11,16 +11,16 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+#include <openssl/err.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
-#include <openssl/err.h>
 
+#include "common/log.h"
 #include "webhook/http_connection.h"
 #include "webhook/http_routes.h"
-#include "common/log.h"
 #include "webhook/tls_credentials.h"
 
 namespace cell0::webhook {
@@ -215,8 +215,8 @@ common::Result<common::Done> Server::Impl::setup_tls() {
   SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ssl_ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   // Idle connections give their read and write buffers back (about 34 KiB each).
-  SSL_CTX_set_mode(ssl_ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
-                                SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_mode(ssl_ctx,
+                   SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   // Resumption spares a reconnecting client a full handshake, but OpenSSL's default cache holds
   // 20,480 sessions, which a client opening fresh connections grows by ~4 KiB each.
   SSL_CTX_sess_set_cache_size(ssl_ctx, 1024);
@@ -270,7 +270,7 @@ void Server::Impl::accept() {
 }
 
 void Server::Impl::sweep(EventLoop& loop, const std::shared_ptr<asio::steady_timer>& timer,
-                             const std::shared_ptr<asio::executor_work_guard<asio::io_context::executor_type>>& guard) {
+                         const std::shared_ptr<asio::executor_work_guard<asio::io_context::executor_type>>& guard) {
   const auto now = Clock::now();
   std::vector<std::shared_ptr<HttpConnection>> all(loop.connections.begin(), loop.connections.end());
   for (auto& c : all) c->check_deadline(now);

@@ -8,14 +8,22 @@ namespace {
 std::string result_label(const common::Result<interp::InterpretResult>& result) {
   if (result) return "ok";
   switch (result.error().kind) {
-    case common::ErrorKind::NoHook: return "no_hook";
-    case common::ErrorKind::BadRequest: return "bad_request";
-    case common::ErrorKind::Syntax: return "syntax_error";
-    case common::ErrorKind::Runtime: return "runtime_error";
-    case common::ErrorKind::Timeout: return "timeout";
-    case common::ErrorKind::Memory: return "memory_error";
-    case common::ErrorKind::Conversion: return "conversion_error";
-    case common::ErrorKind::Config: return "config_error";
+    case common::ErrorKind::NoHook:
+      return "no_hook";
+    case common::ErrorKind::BadRequest:
+      return "bad_request";
+    case common::ErrorKind::Syntax:
+      return "syntax_error";
+    case common::ErrorKind::Runtime:
+      return "runtime_error";
+    case common::ErrorKind::Timeout:
+      return "timeout";
+    case common::ErrorKind::Memory:
+      return "memory_error";
+    case common::ErrorKind::Conversion:
+      return "conversion_error";
+    case common::ErrorKind::Config:
+      return "config_error";
     case common::ErrorKind::Invalid:  // not from the engine
     case common::ErrorKind::Io:
     case common::ErrorKind::Tls:
@@ -64,10 +72,8 @@ JsonEndpoint interpreter_endpoint(InterpretFn interpret) {
     reply.operation = interp::operation_name(call.request.operation);
     reply.kind = call.kind;
     reply.result = result_label(result);
-    reply.log_fields = {{"uid", call.uid},
-                        {"apiVersion", call.api_version},
-                        {"name", call.name},
-                        {"namespace", call.namespace_}};
+    reply.log_fields = {
+        {"uid", call.uid}, {"apiVersion", call.api_version}, {"name", call.name}, {"namespace", call.namespace_}};
     if (!result) reply.log_fields["error"] = result.error().message;
     return reply;
   };

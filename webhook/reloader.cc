@@ -58,13 +58,14 @@ bool Reloader::load_now() {
     }
     if (metrics_.loaded) metrics_.loaded->set(static_cast<double>(outcome->customizations));
     common::log_event(spdlog::level::info, subject_ + " loaded",
-              {{"customizations", outcome->customizations}, {"files", outcome->files}, {"durationMs", ms}});
+                      {{"customizations", outcome->customizations}, {"files", outcome->files}, {"durationMs", ms}});
   } else {
     status_.last_error = outcome.error().message;
     metrics_.failures.inc();
-    common::log_event(spdlog::level::err, status_.ready ? subject_ + " reload failed; keeping the last good set"
-                                                : subject_ + " failed to load",
-              {{"error", outcome.error().message}, {"durationMs", ms}});
+    common::log_event(
+        spdlog::level::err,
+        status_.ready ? subject_ + " reload failed; keeping the last good set" : subject_ + " failed to load",
+        {{"error", outcome.error().message}, {"durationMs", ms}});
   }
   if (metrics_.ready) metrics_.ready->set(status_.ready ? 1 : 0);
   return outcome.ok();

@@ -52,16 +52,16 @@ struct ServerOptions {
   std::size_t threads = 0;               // slow handlers at once; 0: 4 x hardware concurrency, at least 16
   std::size_t event_loops = 0;           // socket threads; 0: one per core
   // Limits against slow, idle or hostile clients; serve_settings.h says why each default.
-  std::chrono::milliseconds read_timeout{10000};   // no byte while headers or body arrive
-  std::chrono::milliseconds write_timeout{10000};  // writing one answer
+  std::chrono::milliseconds read_timeout{10000};         // no byte while headers or body arrive
+  std::chrono::milliseconds write_timeout{10000};        // writing one answer
   std::chrono::milliseconds keep_alive_timeout{120000};  // idle between requests (clients: 90 s)
   std::chrono::milliseconds header_timeout{10000};       // handshake + headers, see above
   std::chrono::milliseconds body_timeout{30000};         // the whole body
   std::size_t max_header_bytes = 64u << 10;              // request bytes before the headers end
   std::size_t max_connections = 4096;                    // open connections; 0: no cap
-  std::size_t keep_alive_max_requests = 1000;  // then the connection closes (nginx's default)
-  std::size_t max_body_bytes = 3u << 20;  // the apiserver's own request limit
-  std::size_t max_json_depth = 512;       // deeper bodies are refused before parsing
+  std::size_t keep_alive_max_requests = 1000;            // then the connection closes (nginx's default)
+  std::size_t max_body_bytes = 3u << 20;                 // the apiserver's own request limit
+  std::size_t max_json_depth = 512;                      // deeper bodies are refused before parsing
 };
 
 // Worker threads for ServerOptions::threads (0: the default).

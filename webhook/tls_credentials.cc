@@ -6,7 +6,7 @@ namespace cell0::webhook {
 
 struct TlsCredentials::Identity {
   certs::KeyPair pair;
-  STACK_OF(X509)* chain = nullptr;  // intermediates after the leaf in the cert file
+  STACK_OF(X509) * chain = nullptr;  // intermediates after the leaf in the cert file
   Identity() = default;
   Identity(const Identity&) = delete;
   Identity& operator=(const Identity&) = delete;

@@ -33,7 +33,7 @@ struct WebhookMetrics {
   common::Gauge& connections_open;
   common::Counter& reloads;
   common::Counter& reload_failures;
-  common::Gauge& last_reload_success;  // unix seconds of the last good load
+  common::Gauge& last_reload_success;   // unix seconds of the last good load
   common::Gauge& customizations_ready;  // 1 when a registry is loaded
   common::Gauge& customizations;        // customizations in the current snapshot
   common::Counter& lua_runs;

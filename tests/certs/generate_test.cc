@@ -45,7 +45,8 @@ TEST_CASE("an RSA 2048 chain verifies", "[certs]") {
   REQUIRE(ca.ok());
   CHECK(EVP_PKEY_get_base_id(ca->key.get()) == EVP_PKEY_RSA);
   CHECK(EVP_PKEY_get_bits(ca->key.get()) == 2048);
-  auto leaf = issue_certificate(*ca, {.common_name = "svc", .sans = {"svc.ns.svc"}, .days = 10, .key_type = KeyType::Rsa2048});
+  auto leaf =
+      issue_certificate(*ca, {.common_name = "svc", .sans = {"svc.ns.svc"}, .days = 10, .key_type = KeyType::Rsa2048});
   REQUIRE(leaf.ok());
   CHECK(verify_chain(ca->cert.get(), leaf->cert.get()).ok());
   CHECK(key_matches(leaf->cert.get(), leaf->key.get()));

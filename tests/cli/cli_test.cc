@@ -75,7 +75,8 @@ TEST_CASE("interpret prints the result as YAML", "[cli]") {
   auto health = run("interpret -f " + kBundled + " --operation interprethealth --observed-file " + kWorkload);
   CHECK(health.status == 0);
   CHECK(health.output == "---\n# healthy\nfalse\n");
-  auto revise = run("interpret -f " + kBundled + " --operation ReviseReplica --desired-replica 7 --desired-file " + kWorkload);
+  auto revise =
+      run("interpret -f " + kBundled + " --operation ReviseReplica --desired-replica 7 --desired-file " + kWorkload);
   CHECK(revise.status == 0);
   CHECK(revise.output.find("  replicas: 7\n") != std::string::npos);
 }
@@ -117,9 +118,10 @@ TEST_CASE("bad input gives a one-line error and a non-zero exit", "[cli]") {
   }
   SECTION("missing Lua function") {
     std::string text = kCustomization;
-    text.replace(text.find("function InterpretHealth(obj)\n          return obj.status.readyReplicas ==\n        end"),
-                 std::string("function InterpretHealth(obj)\n          return obj.status.readyReplicas ==\n        end").size(),
-                 "function Healthy(obj) return true end");
+    text.replace(
+        text.find("function InterpretHealth(obj)\n          return obj.status.readyReplicas ==\n        end"),
+        std::string("function InterpretHealth(obj)\n          return obj.status.readyReplicas ==\n        end").size(),
+        "function Healthy(obj) return true end");
     auto f = dir.write("missing.yaml", text);
     auto r = run("interpret -f " + f + " --operation InterpretHealth --observed-file " + kWorkload);
     CHECK(r.status == 1);

@@ -1,7 +1,7 @@
 // `cell0-webhook review` as a user runs it, over the golden admission cases (tests/policies/golden):
 // each case's object, stored object, policy, cluster inventory (as a List of Cluster objects),
-// namespace cache (a List of Namespace objects) and subresource go in as files and flags; the printed AdmissionReview, the resulting object, the
-// exit status and the warnings must say what the case expects.
+// namespace cache (a List of Namespace objects) and subresource go in as files and flags; the printed AdmissionReview,
+// the resulting object, the exit status and the warnings must say what the case expects.
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -45,14 +45,18 @@ TEST_CASE("golden admission cases through `review`", "[cli][review][golden]") {
     if (c.input.old_object.is_object()) args += " --old-file " + write(dir, "old.yaml", c.input.old_object);
     if (c.doc.contains("policy")) args += " --policy " + write(dir, "policy.yaml", c.doc["policy"]);
     if (c.doc.contains("clusters")) {
-      args += " --clusters " + write(dir, "clusters.yaml", {{"apiVersion", "v1"}, {"kind", "List"}, {"items", c.doc["clusters"]}});
+      args += " --clusters " +
+              write(dir, "clusters.yaml", {{"apiVersion", "v1"}, {"kind", "List"}, {"items", c.doc["clusters"]}});
     }
     if (c.doc.contains("namespaces")) {  // the namespace cache, as the Namespace objects it would list
       json items = json::array();
       for (const auto& [name, annotations] : c.doc["namespaces"].items()) {
-        items.push_back({{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}, {"annotations", annotations}}}});
+        items.push_back({{"apiVersion", "v1"},
+                         {"kind", "Namespace"},
+                         {"metadata", {{"name", name}, {"annotations", annotations}}}});
       }
-      args += " --namespaces " + write(dir, "namespaces.yaml", {{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}});
+      args +=
+          " --namespaces " + write(dir, "namespaces.yaml", {{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}});
     }
     if (!c.input.sub_resource.empty()) args += " --subresource " + c.input.sub_resource;
     const auto out = dir.path() / "out.yaml";

@@ -47,8 +47,8 @@ ReviewRun run_review(const GoldenCase& c, const fs::path& dir) {
   if (c.doc.contains("namespaces")) {
     json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", json::array()}};
     for (const auto& [name, annotations] : c.doc["namespaces"].items()) {
-      list["items"].push_back({{"apiVersion", "v1"}, {"kind", "Namespace"},
-                               {"metadata", {{"name", name}, {"annotations", annotations}}}});
+      list["items"].push_back(
+          {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}, {"annotations", annotations}}}});
     }
     cmd += " --namespaces " + write("namespaces.yaml", list);
   }
@@ -83,7 +83,8 @@ TEST_CASE("review -f runs the zone golden cases offline", "[cli][zones]") {
         CHECK(run.documents.back() == wanted);
         CHECK(response.contains("patch") == (wanted != c.input.object));
       } else {
-        CHECK(contains_text(response.at("status").at("message").get<std::string>(), expect.at("denial").get<std::string>()));
+        CHECK(contains_text(response.at("status").at("message").get<std::string>(),
+                            expect.at("denial").get<std::string>()));
       }
       const json wanted_warnings = expect.value("warnings", json::array());
       const json warnings = response.value("warnings", json::array());

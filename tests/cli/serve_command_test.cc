@@ -1,7 +1,7 @@
 // `serve` as a whole: --check-config, and a forked server that reloads customizations, keeps the
 // last good set and exits 0 on SIGTERM, and counts its policy reloads in /metrics.
-#include "tests/support/forked_serve.h"
 #include "cli/serve_command.h"
+#include "tests/support/forked_serve.h"
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -12,13 +12,13 @@
 #include <fstream>
 #include <thread>
 
+#include <httplib.h>
 #include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/certs/temp_dir.h"
 #include "cli/serve_settings.h"
+#include "tests/certs/temp_dir.h"
 
 using namespace cell0::cli;
 using cell0::testing::TempDir;
@@ -205,7 +205,9 @@ TEST_CASE("serve counts policy reloads and failed ones in /metrics", "[serve][po
   cell0::testing::ForkedServe serve(*config);
   const fs::path ca = tmp.path() / "state" / "ca.crt";
   using cell0::testing::serve_client;
-  auto value = [&](const std::string& name) { return fs::exists(ca) ? metric_value(*serve_client(port, ca), name) : -1; };
+  auto value = [&](const std::string& name) {
+    return fs::exists(ca) ? metric_value(*serve_client(port, ca), name) : -1;
+  };
   // The policy is polled every second and a change loads once it held still for one poll: a
   // few seconds at most; the 30 s limits only stop a hang on a loaded machine.
   const bool loaded = eventually([&] { return value("cell0_policy_reloads_total") == 1; }, 30);

@@ -6,22 +6,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
-#include "tests/support/fake_apiserver.h"
-#include "tests/controllers/helpers.h"
-#include "tests/support/forked_serve.h"
 #include "cli/serve_command.h"
 #include "cli/serve_settings.h"
+#include "tests/controllers/helpers.h"
+#include "tests/support/fake_apiserver.h"
+#include "tests/support/forked_serve.h"
 
 namespace cell0::cli {
 namespace {
 
+using cell0::testing::free_port;
 using nlohmann::json;
 using testing::eventually;
 using testing::make_cluster;
-using cell0::testing::free_port;
 using namespace std::chrono_literals;
 
 TEST_CASE("serve --kubeconfig keeps the taint, exports metrics and exits 0 on SIGTERM", "[serve]") {
@@ -69,7 +69,8 @@ TEST_CASE("serve --kubeconfig keeps the taint, exports metrics and exits 0 on SI
 }
 
 json binding_review(const std::string& uid, const json& targets) {
-  const json resource = {{"apiVersion", "mongo.daocloud.io/v1alpha1"}, {"kind", "MongoDB"}, {"namespace", "db"}, {"name", "mongo"}};
+  const json resource = {
+      {"apiVersion", "mongo.daocloud.io/v1alpha1"}, {"kind", "MongoDB"}, {"namespace", "db"}, {"name", "mongo"}};
   json rb = {{"apiVersion", "work.karmada.io/v1alpha2"},
              {"kind", "ResourceBinding"},
              {"metadata", {{"name", "mongo-mongodb"}, {"namespace", "db"}}},
@@ -106,19 +107,26 @@ TEST_CASE("serve --kubeconfig: the majority gate counts the reconciler's cluster
   cli.enable_server_certificate_verification(true);
   cli.set_read_timeout(std::chrono::seconds(5));
   std::string metrics;
-  const bool listed = eventually([&] {
-    auto res = cli.Get("/metrics");
-    metrics = res ? res->body : "";
-    return metrics.find("cell0_taint_reconciler_cache_clusters 5") != std::string::npos;
-  }, 10s);
+  const bool listed = eventually(
+      [&] {
+        auto res = cli.Get("/metrics");
+        metrics = res ? res->body : "";
+        return metrics.find("cell0_taint_reconciler_cache_clusters 5") != std::string::npos;
+      },
+      10s);
   json denied, allowed;
   if (listed) {
-    auto res = cli.Post("/validate", binding_review("g1", json::parse(R"([{"name":"m1","replicas":2},{"name":"m2","replicas":1}])")).dump(),
-                        "application/json");
+    auto res =
+        cli.Post("/validate",
+                 binding_review("g1", json::parse(R"([{"name":"m1","replicas":2},{"name":"m2","replicas":1}])")).dump(),
+                 "application/json");
     if (res) denied = json::parse(res->body);
-    res = cli.Post("/validate",
-                   binding_review("g2", json::parse(R"([{"name":"m1","replicas":1},{"name":"m2","replicas":1},{"name":"m3","replicas":1}])")).dump(),
-                   "application/json");
+    res = cli.Post(
+        "/validate",
+        binding_review(
+            "g2", json::parse(R"([{"name":"m1","replicas":1},{"name":"m2","replicas":1},{"name":"m3","replicas":1}])"))
+            .dump(),
+        "application/json");
     if (res) allowed = json::parse(res->body);
     auto scraped = cli.Get("/metrics");
     metrics = scraped ? scraped->body : "";
@@ -128,11 +136,13 @@ TEST_CASE("serve --kubeconfig: the majority gate counts the reconciler's cluster
   INFO(denied.dump());
   CHECK(denied["response"]["allowed"] == false);
   CHECK(denied["response"]["status"]["code"] == 403);
-  CHECK(denied["response"]["status"]["message"].get<std::string>().find("hosting: m1, m2; candidates: m1, m2, m3, m4, m5") !=
-        std::string::npos);
+  CHECK(denied["response"]["status"]["message"].get<std::string>().find(
+            "hosting: m1, m2; candidates: m1, m2, m3, m4, m5") != std::string::npos);
   CHECK(allowed["response"]["allowed"] == true);
-  CHECK(metrics.find("cell0_majority_gate_decisions_total{kind=\"MongoDB\",result=\"rejected\"} 1") != std::string::npos);
-  CHECK(metrics.find("cell0_majority_gate_decisions_total{kind=\"MongoDB\",result=\"allowed\"} 1") != std::string::npos);
+  CHECK(metrics.find("cell0_majority_gate_decisions_total{kind=\"MongoDB\",result=\"rejected\"} 1") !=
+        std::string::npos);
+  CHECK(metrics.find("cell0_majority_gate_decisions_total{kind=\"MongoDB\",result=\"allowed\"} 1") !=
+        std::string::npos);
 }
 
 TEST_CASE("serve settings: --kubeconfig, --context, --in-cluster") {

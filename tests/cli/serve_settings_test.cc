@@ -7,8 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
 
-#include "tests/certs/temp_dir.h"
 #include "cli/serve_command.h"
+#include "tests/certs/temp_dir.h"
 
 using namespace cell0::cli;
 using cell0::testing::TempDir;
@@ -110,13 +110,16 @@ TEST_CASE("the default state dir follows XDG_STATE_HOME", "[settings]") {
   const std::string saved = old ? old : "";
   ::setenv("XDG_STATE_HOME", "/tmp/xdg-state", 1);
   CHECK(default_state_dir() == std::filesystem::path("/tmp/xdg-state/cell0-webhook"));
-  if (old) ::setenv("XDG_STATE_HOME", saved.c_str(), 1);
-  else ::unsetenv("XDG_STATE_HOME");
+  if (old)
+    ::setenv("XDG_STATE_HOME", saved.c_str(), 1);
+  else
+    ::unsetenv("XDG_STATE_HOME");
 }
 
 TEST_CASE("the bundled customizations are found", "[settings]") {
   const auto dir = default_customizations_dir();
-  CHECK(dir == std::filesystem::weakly_canonical(std::filesystem::path(CELL0_SOURCE_DIR) / "interpreters" / "customizations"));
+  CHECK(dir ==
+        std::filesystem::weakly_canonical(std::filesystem::path(CELL0_SOURCE_DIR) / "interpreters" / "customizations"));
 }
 
 TEST_CASE("client limits: defaults, flags, config keys and bad values", "[settings]") {
@@ -199,12 +202,22 @@ TEST_CASE("serve --help shows the defaults of the parts the flags configure", "[
   const std::string help = serve->help();
   // The values --help showed before the defaults moved to the parts (EngineOptions,
   // ServerOptions, kAdmissionMaxBodyBytes) and ServeConfig.
-  for (const auto& [flag, shown] : std::vector<std::pair<std::string, std::string>>{
-           {"--listen", "127.0.0.1:8443"}, {"--threads", "0"}, {"--read-timeout", "10s"}, {"--write-timeout", "10s"},
-           {"--header-timeout", "10s"}, {"--body-timeout", "30s"}, {"--idle-timeout", "120s"},
-           {"--max-header-bytes", "64Ki"}, {"--max-request-bytes", "3Mi"}, {"--max-admission-bytes", "8Mi"},
-           {"--max-connections", "4096"}, {"--shutdown-delay", "5s"}, {"--shutdown-grace", "10s"},
-           {"--lua-timeout", "1s"}, {"--lua-memory", "64Mi"}, {"--log-level", "info"}}) {
+  for (const auto& [flag, shown] : std::vector<std::pair<std::string, std::string>>{{"--listen", "127.0.0.1:8443"},
+                                                                                    {"--threads", "0"},
+                                                                                    {"--read-timeout", "10s"},
+                                                                                    {"--write-timeout", "10s"},
+                                                                                    {"--header-timeout", "10s"},
+                                                                                    {"--body-timeout", "30s"},
+                                                                                    {"--idle-timeout", "120s"},
+                                                                                    {"--max-header-bytes", "64Ki"},
+                                                                                    {"--max-request-bytes", "3Mi"},
+                                                                                    {"--max-admission-bytes", "8Mi"},
+                                                                                    {"--max-connections", "4096"},
+                                                                                    {"--shutdown-delay", "5s"},
+                                                                                    {"--shutdown-grace", "10s"},
+                                                                                    {"--lua-timeout", "1s"},
+                                                                                    {"--lua-memory", "64Mi"},
+                                                                                    {"--log-level", "info"}}) {
     INFO(flag);
     CHECK(serve->get_option(flag)->get_default_str() == shown);
     const auto at = help.find("  " + flag + " ");  // "  --lua-timeout TEXT=1s  Deadline of ..."

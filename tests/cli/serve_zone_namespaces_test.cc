@@ -4,8 +4,8 @@
 // created on the test server instead of being handed to the rules directly.
 #include <sys/wait.h>
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 #include "common/base64.h"
 #include "tests/controllers/helpers.h"
@@ -93,18 +93,22 @@ struct Served {
   }
 };
 
-TEST_CASE("serve --cell0-kubeconfig: a namespace opted in by annotation through the namespace cache", "[serve][zones]") {
+TEST_CASE("serve --cell0-kubeconfig: a namespace opted in by annotation through the namespace cache",
+          "[serve][zones]") {
   const testing::GoldenCase c = golden("zones-namespace-annotation-opts-in");
   Served s(true);
-  for (const auto& [name, annotations] : c.doc.at("namespaces").items()) s.apiserver.create(testing::make_namespace(name, annotations));
+  for (const auto& [name, annotations] : c.doc.at("namespaces").items())
+    s.apiserver.create(testing::make_namespace(name, annotations));
   s.apiserver.create(testing::make_namespace("default"));
 
   std::string mode;
-  CHECK(eventually([&] {
-    const json ready = s.readyz();
-    mode = ready.is_object() ? ready.value("zoneNamespaces", "") : "";
-    return mode.find("namespace cache of 3 namespaces") != std::string::npos;
-  }, 10s));
+  CHECK(eventually(
+      [&] {
+        const json ready = s.readyz();
+        mode = ready.is_object() ? ready.value("zoneNamespaces", "") : "";
+        return mode.find("namespace cache of 3 namespaces") != std::string::npos;
+      },
+      10s));
   INFO("zoneNamespaces: " << mode);
   CHECK(mode.find("annotation descheduler.ccos.io/include=\"true\"") != std::string::npos);
 
@@ -115,7 +119,8 @@ TEST_CASE("serve --cell0-kubeconfig: a namespace opted in by annotation through 
   json pod = c.input.object;
   pod["metadata"]["namespace"] = "reports";
   CHECK(s.mutate(pod) == pod);
-  s.apiserver.update("reports", [](json& ns) { ns["metadata"]["annotations"]["descheduler.ccos.io/include"] = "true"; });
+  s.apiserver.update("reports",
+                     [](json& ns) { ns["metadata"]["annotations"]["descheduler.ccos.io/include"] = "true"; });
   json expected = c.doc.at("expect").at("object");
   expected["metadata"]["namespace"] = "reports";
   CHECK(eventually([&] { return s.mutate(pod) == expected; }, 3s));

@@ -3,15 +3,15 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/support/fake_apiserver.h"
-#include "tests/controllers/helpers.h"
 #include "cli/taint_clusters_command.h"
+#include "tests/controllers/helpers.h"
+#include "tests/support/fake_apiserver.h"
 
 namespace cell0::cli {
 namespace {
 
-using nlohmann::json;
 using Catch::Matchers::Contains;
+using nlohmann::json;
 using testing::FakeApiServer;
 using testing::has_taint;
 using testing::make_cluster;

@@ -42,8 +42,12 @@ struct Files {
     return fingerprint;
   }
   FilePoller poller(std::chrono::milliseconds interval) {
-    return FilePoller([this] { return read(); }, [this] { ++changes; return take_in; }, interval,
-                      [this] { ++unchanged; });
+    return FilePoller([this] { return read(); },
+                      [this] {
+                        ++changes;
+                        return take_in;
+                      },
+                      interval, [this] { ++unchanged; });
   }
 };
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "policies/cluster_info.h"
 #include "controllers/cluster_inventory.h"
+#include "policies/cluster_info.h"
 
 namespace cell0::controllers {
 namespace {

@@ -56,8 +56,10 @@ inline nlohmann::json untouchable(nlohmann::json cluster) {
     for (const auto& t : taints) {
       if (!(t.value("key", "") == "pure-control-cluster" && t.value("effect", "") == "NoSchedule")) kept.push_back(t);
     }
-    if (kept.empty()) cluster["spec"].erase("taints");
-    else taints = kept;
+    if (kept.empty())
+      cluster["spec"].erase("taints");
+    else
+      taints = kept;
   }
   return cluster;
 }

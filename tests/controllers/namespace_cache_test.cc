@@ -59,7 +59,8 @@ struct Running {
 TEST_CASE("namespace cache: null before the first list, then every namespace with only the kept annotations") {
   Running r;
   for (int i = 0; i < 5; ++i) r.server.create(make_namespace("plain-" + std::to_string(i)));  // pages of 2
-  r.server.create(make_namespace("analytics", {{kInclude, "true"}, {"kubectl.kubernetes.io/last-applied-configuration", "{}"}}));
+  r.server.create(
+      make_namespace("analytics", {{kInclude, "true"}, {"kubectl.kubernetes.io/last-applied-configuration", "{}"}}));
   auto c = kube::load_kubeconfig(r.server.write_kubeconfig(r.server.cert_user()));
   REQUIRE(c.ok());
   NamespaceCache cache(*c, fast_cache_options(), &r.metrics);

@@ -79,7 +79,8 @@ struct Running {
 
 TEST_CASE("placement reconciler: nothing changed, nothing patched; unmanaged policies untouched") {
   Running r;
-  for (auto [n, z] : {std::pair{"biz-a1", "az1"}, {"biz-a2", "az1"}, {"biz-b1", "az2"}}) r.server.create(business(n, z));
+  for (auto [n, z] : {std::pair{"biz-a1", "az1"}, {"biz-a2", "az1"}, {"biz-b1", "az2"}})
+    r.server.create(business(n, z));
   r.server.put_policy(managed_policy("gw", {"biz-a1", "biz-b1"}));
   r.server.put_policy(managed_policy("mine", {"biz-a2"}, false));
   r.start();
@@ -96,7 +97,8 @@ TEST_CASE("placement reconciler: nothing changed, nothing patched; unmanaged pol
 
 TEST_CASE("placement reconciler: a cluster leaving its zone set is replaced; a zone lost leaves one cluster") {
   Running r;
-  for (auto [n, z] : {std::pair{"biz-a1", "az1"}, {"biz-a2", "az1"}, {"biz-b1", "az2"}}) r.server.create(business(n, z));
+  for (auto [n, z] : {std::pair{"biz-a1", "az1"}, {"biz-a2", "az1"}, {"biz-b1", "az2"}})
+    r.server.create(business(n, z));
   r.server.put_policy(managed_policy("gw", {"biz-a1", "biz-b1"}));
   r.start();
   REQUIRE(eventually([&] { return r.metrics.reconciles.value({"unchanged"}) >= 1; }));
@@ -107,7 +109,7 @@ TEST_CASE("placement reconciler: a cluster leaving its zone set is replaced; a z
   CHECK(r.server.policy_patches_applied() == 1);
   const json placed = *r.server.policy("PropagationPolicy", "ccos-anydoor", "gw");
   CHECK(placed["spec"]["placement"]["replicaScheduling"]["weightPreference"]["staticWeightList"][0]["targetCluster"]
-             ["clusterNames"] == json::array({"biz-a2", "biz-b1"}));
+              ["clusterNames"] == json::array({"biz-a2", "biz-b1"}));
 
   // biz-b1 moves to az1 (first by name there: biz-a2): one zone left.
   r.server.update("biz-b1", [](json& c) { c["spec"]["zones"] = json::array({"az1"}); });
@@ -121,7 +123,8 @@ TEST_CASE("placement reconciler: a cluster leaving its zone set is replaced; a z
 
 TEST_CASE("placement reconciler: 5xx on list and patch, a 409, a cut and an expired Cluster watch") {
   Running r;
-  for (auto [n, z] : {std::pair{"biz-a1", "az1"}, {"biz-a2", "az1"}, {"biz-b1", "az2"}}) r.server.create(business(n, z));
+  for (auto [n, z] : {std::pair{"biz-a1", "az1"}, {"biz-a2", "az1"}, {"biz-b1", "az2"}})
+    r.server.create(business(n, z));
   r.server.put_policy(managed_policy("gw", {"biz-a1", "biz-b1"}));
   r.server.arm([](testing::Faults& f) {
     f.policy_list_5xx = 2;

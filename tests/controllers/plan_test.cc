@@ -18,7 +18,9 @@ TEST_CASE("plan: a marked cluster without the taint gets it appended, others kep
   const auto plan = plan_cluster_taint(c, pc);
   CHECK(plan.pure_control);
   CHECK(plan.action == TaintAction::Add);
-  CHECK(plan.patch == json::parse(R"([{"op":"add","path":"/spec/taints/-","value":{"key":"pure-control-cluster","effect":"NoSchedule"}}])"));
+  CHECK(plan.patch ==
+        json::parse(
+            R"([{"op":"add","path":"/spec/taints/-","value":{"key":"pure-control-cluster","effect":"NoSchedule"}}])"));
   CHECK(apply_cluster_taint_plan_for_test(c, plan)["spec"]["taints"] == json::array({kOther, kTaint}));
 }
 

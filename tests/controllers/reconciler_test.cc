@@ -3,9 +3,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/support/fake_apiserver.h"
-#include "tests/controllers/helpers.h"
 #include "controllers/taint_reconciler.h"
+#include "tests/controllers/helpers.h"
+#include "tests/support/fake_apiserver.h"
 
 namespace cell0::controllers {
 namespace {
@@ -49,7 +49,8 @@ struct Running {
     for (const auto& [name, written] : expected) {
       auto now = server.cluster(name);
       if (!now) return false;
-      const bool marked = written["metadata"].value("labels", json::object()).value("cluster.ccos.io/pure-control", "") == "true";
+      const bool marked =
+          written["metadata"].value("labels", json::object()).value("cluster.ccos.io/pure-control", "") == "true";
       if (has_taint(*now) != marked) return false;
     }
     return true;
@@ -74,8 +75,11 @@ TEST_CASE("reconciler: created and re-labelled clusters get the taint within 2 s
   auto start = std::chrono::steady_clock::now();
   r.put(r.server.create(make_cluster("cell0-b", kMarked, kOtherTaints)));
   REQUIRE(eventually([&] { return r.tainted("cell0-b"); }, 2s));
-  INFO("created -> tainted in " << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count() << " ms");
-  CHECK(r.server.cluster("cell0-b")->at("spec").at("taints") == json::array({kOtherTaints[0], kOtherTaints[1], kPureTaint}));
+  INFO("created -> tainted in "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count()
+       << " ms");
+  CHECK(r.server.cluster("cell0-b")->at("spec").at("taints") ==
+        json::array({kOtherTaints[0], kOtherTaints[1], kPureTaint}));
 
   start = std::chrono::steady_clock::now();
   r.put(r.server.update("member1", [](json& c) { c["metadata"]["labels"] = kMarked; }));
@@ -128,7 +132,8 @@ TEST_CASE("reconciler: clusterNames and a custom taint from the policy") {
     return has_taint(*r.server.cluster("cell0"), "example.com/control", "NoExecute") &&
            has_taint(*r.server.cluster("cellx"), "example.com/control", "NoExecute");
   }));
-  r.put(r.server.create(make_cluster("plain", json::object(), json::array({{{"key", "example.com/control"}, {"effect", "NoExecute"}}}))));
+  r.put(r.server.create(
+      make_cluster("plain", json::object(), json::array({{{"key", "example.com/control"}, {"effect", "NoExecute"}}}))));
   REQUIRE(eventually([&] { return !has_taint(*r.server.cluster("plain"), "example.com/control", "NoExecute"); }));
 }
 

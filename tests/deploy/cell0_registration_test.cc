@@ -34,7 +34,8 @@ std::vector<std::string> selector_errors(const json& selector, const std::string
     const json values = e.value("values", json::array());
     if (!one_of(e["operator"], {"In", "NotIn", "Exists", "DoesNotExist"})) errors.push_back(at + ": operator " + op);
     if ((op == "In" || op == "NotIn") && values.empty()) errors.push_back(at + ": " + op + " needs values");
-    if ((op == "Exists" || op == "DoesNotExist") && !values.empty()) errors.push_back(at + ": " + op + " takes no values");
+    if ((op == "Exists" || op == "DoesNotExist") && !values.empty())
+      errors.push_back(at + ": " + op + " takes no values");
   }
   return errors;
 }
@@ -54,36 +55,48 @@ std::vector<std::string> registration_errors(const json& config) {
     }
     if (!names.insert(name).second) errors.push_back(at + ": duplicate name");
     const json versions = hook.value("admissionReviewVersions", json::array());
-    if (std::find(versions.begin(), versions.end(), "v1") == versions.end()) errors.push_back(at + ": admissionReviewVersions needs v1");
-    if (!one_of(hook.value("sideEffects", json()), {"None", "NoneOnDryRun"})) errors.push_back(at + ": sideEffects None|NoneOnDryRun");
+    if (std::find(versions.begin(), versions.end(), "v1") == versions.end())
+      errors.push_back(at + ": admissionReviewVersions needs v1");
+    if (!one_of(hook.value("sideEffects", json()), {"None", "NoneOnDryRun"}))
+      errors.push_back(at + ": sideEffects None|NoneOnDryRun");
     if (hook.contains("timeoutSeconds") && (hook["timeoutSeconds"] < 1 || hook["timeoutSeconds"] > 30)) {
       errors.push_back(at + ": timeoutSeconds 1..30");
     }
-    if (hook.contains("failurePolicy") && !one_of(hook["failurePolicy"], {"Ignore", "Fail"})) errors.push_back(at + ": failurePolicy");
-    if (hook.contains("matchPolicy") && !one_of(hook["matchPolicy"], {"Exact", "Equivalent"})) errors.push_back(at + ": matchPolicy");
-    if (hook.contains("reinvocationPolicy") && (!mutating || !one_of(hook["reinvocationPolicy"], {"Never", "IfNeeded"}))) {
+    if (hook.contains("failurePolicy") && !one_of(hook["failurePolicy"], {"Ignore", "Fail"}))
+      errors.push_back(at + ": failurePolicy");
+    if (hook.contains("matchPolicy") && !one_of(hook["matchPolicy"], {"Exact", "Equivalent"}))
+      errors.push_back(at + ": matchPolicy");
+    if (hook.contains("reinvocationPolicy") &&
+        (!mutating || !one_of(hook["reinvocationPolicy"], {"Never", "IfNeeded"}))) {
       errors.push_back(at + ": reinvocationPolicy (mutating only, Never|IfNeeded)");
     }
     const json client = hook.value("clientConfig", json::object());
-    if (client.contains("url") == client.contains("service")) errors.push_back(at + ": clientConfig needs exactly one of url, service");
+    if (client.contains("url") == client.contains("service"))
+      errors.push_back(at + ": clientConfig needs exactly one of url, service");
     if (client.contains("url")) {
       const std::string url = client["url"];
-      if (!url.starts_with("https://") || url.find_first_of("?#") != std::string::npos) errors.push_back(at + ": url https, no query");
+      if (!url.starts_with("https://") || url.find_first_of("?#") != std::string::npos)
+        errors.push_back(at + ": url https, no query");
     }
     if (client.contains("service")) {
       const json& svc = client["service"];
-      if (svc.value("name", "").empty() || svc.value("namespace", "").empty()) errors.push_back(at + ": service name, namespace");
-      if (svc.contains("path") && !svc["path"].get<std::string>().starts_with("/")) errors.push_back(at + ": service path");
+      if (svc.value("name", "").empty() || svc.value("namespace", "").empty())
+        errors.push_back(at + ": service name, namespace");
+      if (svc.contains("path") && !svc["path"].get<std::string>().starts_with("/"))
+        errors.push_back(at + ": service path");
       if (svc.contains("port") && (svc["port"] < 1 || svc["port"] > 65535)) errors.push_back(at + ": service port");
     }
     for (const auto& rule : hook.value("rules", json::array())) {
       for (const char* list : {"apiGroups", "apiVersions", "operations", "resources"}) {
-        if (!rule.contains(list) || !rule[list].is_array() || rule[list].empty()) errors.push_back(at + ": rule " + list + " empty");
+        if (!rule.contains(list) || !rule[list].is_array() || rule[list].empty())
+          errors.push_back(at + ": rule " + list + " empty");
       }
       for (const auto& op : rule.value("operations", json::array())) {
-        if (!one_of(op, {"*", "CREATE", "UPDATE", "DELETE", "CONNECT"})) errors.push_back(at + ": operation " + op.dump());
+        if (!one_of(op, {"*", "CREATE", "UPDATE", "DELETE", "CONNECT"}))
+          errors.push_back(at + ": operation " + op.dump());
       }
-      if (rule.contains("scope") && !one_of(rule["scope"], {"*", "Cluster", "Namespaced"})) errors.push_back(at + ": scope");
+      if (rule.contains("scope") && !one_of(rule["scope"], {"*", "Cluster", "Namespaced"}))
+        errors.push_back(at + ": scope");
     }
     for (const char* selector : {"namespaceSelector", "objectSelector"}) {
       if (!hook.contains(selector)) continue;
@@ -96,7 +109,8 @@ std::vector<std::string> registration_errors(const json& config) {
 }  // namespace
 
 TEST_CASE("the registration rules find what the apiserver would reject", "[deploy][schema]") {
-  const json good = json::parse(R"({"apiVersion":"admissionregistration.k8s.io/v1","kind":"MutatingWebhookConfiguration",
+  const json good =
+      json::parse(R"({"apiVersion":"admissionregistration.k8s.io/v1","kind":"MutatingWebhookConfiguration",
     "webhooks":[{"name":"a.b.io","admissionReviewVersions":["v1"],"sideEffects":"None","failurePolicy":"Ignore",
       "clientConfig":{"service":{"name":"s","namespace":"n","path":"/mutate","port":443}},
       "rules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE"],"resources":["pods"],"scope":"Namespaced"}],
@@ -152,8 +166,10 @@ TEST_CASE("cell0 half: pods and apps/v1 workloads, fail open, an escape label, t
     for (const auto& hook : (*config)["webhooks"]) {
       INFO(hook["name"]);
       CHECK(hook["failurePolicy"] == "Ignore");  // a webhook outage must not stop etcd or the CNI
-      CHECK(hook["objectSelector"] == json::parse(
-          R"({"matchExpressions":[{"key":"cell0.ccos.io/zone-policies","operator":"NotIn","values":["skip"]}]})"));
+      CHECK(
+          hook["objectSelector"] ==
+          json::parse(
+              R"({"matchExpressions":[{"key":"cell0.ccos.io/zone-policies","operator":"NotIn","values":["skip"]}]})"));
       CHECK_FALSE(hook.contains("namespaceSelector"));  // opt-in by annotation is not a label
       CHECK_FALSE(hook["clientConfig"]["caBundle"].get<std::string>().empty());
       const json& svc = hook["clientConfig"]["service"];
@@ -162,8 +178,9 @@ TEST_CASE("cell0 half: pods and apps/v1 workloads, fail open, an escape label, t
       CHECK(svc["path"] == (config == mutating ? "/mutate" : "/validate"));
       for (const auto& rule : hook["rules"]) {
         for (const auto& res : rule["resources"]) {
-          const std::string what = rule["apiGroups"][0].get<std::string>() + "/" + rule["apiVersions"][0].get<std::string>() +
-                                   " " + res.get<std::string>() + " " + rule["operations"].dump();
+          const std::string what = rule["apiGroups"][0].get<std::string>() + "/" +
+                                   rule["apiVersions"][0].get<std::string>() + " " + res.get<std::string>() + " " +
+                                   rule["operations"].dump();
           (config == mutating ? mutated : validated).insert(what);
         }
       }
@@ -174,10 +191,12 @@ TEST_CASE("cell0 half: pods and apps/v1 workloads, fail open, an escape label, t
                                            "apps/v1 statefulsets [\"CREATE\",\"UPDATE\"]"});
   const json* role = find_one(half, "ClusterRole", "cell0-webhook-namespaces");
   REQUIRE(role != nullptr);
-  CHECK((*role)["rules"] == json::parse(R"([{"apiGroups":[""],"resources":["namespaces"],"verbs":["get","list","watch"]}])"));
+  CHECK((*role)["rules"] ==
+        json::parse(R"([{"apiGroups":[""],"resources":["namespaces"],"verbs":["get","list","watch"]}])"));
   const json* binding = find_one(half, "ClusterRoleBinding", "cell0-webhook-namespaces");
   REQUIRE(binding != nullptr);
-  CHECK((*binding)["subjects"] == json::parse(R"([{"kind":"ServiceAccount","name":"cell0-webhook","namespace":"karmada-system"}])"));
+  CHECK((*binding)["subjects"] ==
+        json::parse(R"([{"kind":"ServiceAccount","name":"cell0-webhook","namespace":"karmada-system"}])"));
   // The Service the registrations name is the host half's, and the pods use the bound account.
   const auto& host = r.objects.at("overlays/karmada/host");
   CHECK(find_one(host, "Service", "cell0-webhook") != nullptr);

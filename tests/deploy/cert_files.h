@@ -27,9 +27,8 @@ class SecretVolume {
 
   // A new serving certificate under the same CA; returns it.
   certs::KeyPair issue() const {
-    auto pair = certs::issue_certificate(ca_, certs::CertOptions{.common_name = "localhost",
-                                                                 .sans = {"localhost", "127.0.0.1"},
-                                                                 .days = 90});
+    auto pair = certs::issue_certificate(
+        ca_, certs::CertOptions{.common_name = "localhost", .sans = {"localhost", "127.0.0.1"}, .days = 90});
     REQUIRE(pair.ok());
     return std::move(*pair);
   }

@@ -44,7 +44,8 @@ TEST_CASE("a Secret volume ..data swap is a change, a touch is not", "[cert-relo
   volume.publish(volume.issue());
   cell0::common::MetricsRegistry registry;
   FakeServer server;
-  CertReloader reloader(volume.cert(), volume.key(), [&] { return server.reload(); }, registry);
+  CertReloader reloader(
+      volume.cert(), volume.key(), [&] { return server.reload(); }, registry);
   reloader.loaded_at_start();
   CHECK_THAT(registry.render(), Catch::Contains("cell0_webhook_certificate_expiration_timestamp_seconds "));
 
@@ -70,7 +71,8 @@ TEST_CASE("same size, same mtime, new bytes is still a change", "[cert-reloader]
   std::ofstream(key) << "BBBB";
   cell0::common::MetricsRegistry registry;
   FakeServer server;
-  CertReloader reloader(cert, key, [&] { return server.reload(); }, registry);
+  CertReloader reloader(
+      cert, key, [&] { return server.reload(); }, registry);
   const auto mtime = fs::last_write_time(cert);
   std::ofstream(cert) << "AAAB";
   fs::last_write_time(cert, mtime);
@@ -85,7 +87,8 @@ TEST_CASE("a broken pair is reported once and retried when the files change agai
   volume.publish(volume.issue());
   cell0::common::MetricsRegistry registry;
   FakeServer server;
-  CertReloader reloader(volume.cert(), volume.key(), [&] { return server.reload(); }, registry);
+  CertReloader reloader(
+      volume.cert(), volume.key(), [&] { return server.reload(); }, registry);
   reloader.loaded_at_start();
 
   server.fail = true;

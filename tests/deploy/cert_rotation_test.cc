@@ -6,8 +6,8 @@
 #include <regex>
 #include <thread>
 
-#include <httplib.h>
 #include <arpa/inet.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -64,7 +64,8 @@ struct Load {
     }
     ++failed;
     std::lock_guard lock(mutex);
-    if (first_failure.empty()) first_failure = res ? std::to_string(res->status) + " " + res->body : httplib::to_string(res.error());
+    if (first_failure.empty())
+      first_failure = res ? std::to_string(res->status) + " " + res->body : httplib::to_string(res.error());
   }
 };
 
@@ -152,10 +153,11 @@ TEST_CASE("rotating the serving certificate under load fails no request", "[rota
   REQUIRE(metrics);
   CHECK_THAT(metrics->body, Catch::Contains(R"(cell0_webhook_certificate_reloads_total{result="ok"} 3)"));
   CHECK_THAT(metrics->body, Catch::Contains(R"(cell0_webhook_certificate_reloads_total{result="error"} 1)"));
-  const auto not_after = std::chrono::duration_cast<std::chrono::seconds>(
-                             cell0::certs::not_after(current.cert.get()).time_since_epoch()).count();
-  CHECK_THAT(metrics->body, Catch::Contains("cell0_webhook_certificate_expiration_timestamp_seconds " +
-                                            std::to_string(not_after)));
+  const auto not_after =
+      std::chrono::duration_cast<std::chrono::seconds>(cell0::certs::not_after(current.cert.get()).time_since_epoch())
+          .count();
+  CHECK_THAT(metrics->body,
+             Catch::Contains("cell0_webhook_certificate_expiration_timestamp_seconds " + std::to_string(not_after)));
   CHECK(serve.stop() == 0);
   CHECK_THAT(serve.log(), Catch::Contains("serving certificate reloaded"));
 }
@@ -168,7 +170,8 @@ TEST_CASE("serve warns at start when the certificate expires within 30 days", "[
   auto soon = cell0::certs::issue_certificate(*ca, {.common_name = "localhost", .sans = {"localhost"}, .days = 10});
   REQUIRE(soon.ok());
   volume.publish(*soon);
-  ServeProcess serve(tmp.path() / "serve.log", {"--tls-cert", volume.cert().string(), "--tls-key", volume.key().string()});
+  ServeProcess serve(tmp.path() / "serve.log",
+                     {"--tls-cert", volume.cert().string(), "--tls-key", volume.key().string()});
   std::string why;
   REQUIRE(serve.wait_serving(20s, why));
   CHECK(serve.stop() == 0);

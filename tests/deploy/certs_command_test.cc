@@ -5,10 +5,10 @@
 #include <iterator>
 
 #include "certs/pem.h"
-#include "tests/certs/temp_dir.h"
-#include "tests/deploy/process.h"
 #include "cli/certs_command.h"
 #include "common/base64.h"
+#include "tests/certs/temp_dir.h"
+#include "tests/deploy/process.h"
 
 using namespace cell0::testing;
 namespace fs = std::filesystem;
@@ -21,7 +21,8 @@ std::string read_file(const fs::path& p) {
 }
 
 CommandResult generate(const fs::path& out, const std::string& extra = {}) {
-  return run_command(shell_quote(CELL0_BINARY) + " certs generate --service cell0-webhook --namespace karmada-system --out " +
+  return run_command(shell_quote(CELL0_BINARY) +
+                         " certs generate --service cell0-webhook --namespace karmada-system --out " +
                          shell_quote(out.string()) + " " + extra + " 2>/dev/null",
                      false);
 }
@@ -47,7 +48,9 @@ TEST_CASE("certs generate writes a CA and a serving certificate for the Service 
   CHECK((fs::status(out / "tls.key").permissions() & fs::perms::others_read) == fs::perms::none);
   CHECK((fs::status(out / "ca.key").permissions() & fs::perms::others_read) == fs::perms::none);
   const auto days = std::chrono::duration_cast<std::chrono::hours>(cell0::certs::not_after(pair->cert.get()) -
-                                                                   std::chrono::system_clock::now()).count() / 24;
+                                                                   std::chrono::system_clock::now())
+                        .count() /
+                    24;
   CHECK(days >= 364);
   CHECK(days <= 365);
 

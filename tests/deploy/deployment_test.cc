@@ -9,10 +9,10 @@
 
 #include <httplib.h>
 
+#include "common/base64.h"
 #include "tests/certs/temp_dir.h"
 #include "tests/deploy/process.h"
 #include "tests/deploy/rendered_install.h"
-#include "common/base64.h"
 
 using nlohmann::json;
 using namespace cell0::testing;
@@ -69,7 +69,8 @@ clusters:
   - name: karmada
     cluster:
       server: "https://karmada-apiserver.karmada-system.svc:5443"
-      certificate-authority-data: )" + cell0::common::base64_encode(ca_pem) + R"(
+      certificate-authority-data: )" + cell0::common::base64_encode(ca_pem) +
+                                      R"(
 users:
   - name: reconciler
     user: {token: stand-in}
@@ -107,7 +108,8 @@ TEST_CASE("the Deployment follows the Cell0 zone rules and runs hardened", "[dep
   }
   CHECK(zone_spread);
   bool anti_arbitration = false;
-  for (const auto& term : pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]) {
+  for (const auto& term :
+       pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]) {
     for (const auto& e : term["matchExpressions"]) {
       if (e["key"] == "zone.node-label.ccos.io" && e["operator"] == "NotIn" &&
           e["values"] == json({"reserved-arbitration"})) {
@@ -173,7 +175,8 @@ TEST_CASE("serve --check-config accepts the Deployment's arguments with its volu
         if ((value == path || value.starts_with(path + "/")) && path.size() > best.size()) best = path;
       }
       if (!best.empty()) {
-        arg = arg.substr(0, eq + 1) + (root.path() / fs::path(best).relative_path()).string() + value.substr(best.size());
+        arg =
+            arg.substr(0, eq + 1) + (root.path() / fs::path(best).relative_path()).string() + value.substr(best.size());
       }
       command += " " + shell_quote(arg);
     }
@@ -221,9 +224,9 @@ TEST_CASE("the registrations' paths are ones serve answers", "[deploy]") {
 }
 
 TEST_CASE("deploy/ is in sync with the bundled customizations and CRDs", "[deploy]") {
-  const CommandResult result = run_command("CELL0_WEBHOOK=" + shell_quote(CELL0_BINARY) + " " +
-                                           shell_quote(std::string(CELL0_SOURCE_DIR) + "/deploy/sync-bundled.sh") +
-                                           " --check");
+  const CommandResult result =
+      run_command("CELL0_WEBHOOK=" + shell_quote(CELL0_BINARY) + " " +
+                  shell_quote(std::string(CELL0_SOURCE_DIR) + "/deploy/sync-bundled.sh") + " --check");
   INFO(result.output);
   CHECK(result.status == 0);
 }

@@ -55,9 +55,10 @@ TEST_CASE("install-deps --runtime covers the libraries the binary loads", "[imag
     const std::string path = line.substr(arrow + 3, line.find(" (", arrow) - arrow - 3);
     // dpkg knows a file by the path its package ships, which /usr-merge and symlinks may hide.
     const std::string q = shell_quote(path);
-    const CommandResult owner = run_command(
-        "r=$(readlink -f " + q + "); dpkg -S " + q + " 2>/dev/null || dpkg -S \"$r\" 2>/dev/null || dpkg -S \"${r#/usr}\" 2>/dev/null",
-        false);
+    const CommandResult owner =
+        run_command("r=$(readlink -f " + q + "); dpkg -S " + q +
+                        " 2>/dev/null || dpkg -S \"$r\" 2>/dev/null || dpkg -S \"${r#/usr}\" 2>/dev/null",
+                    false);
     INFO(line << " -> " << owner.output);
     REQUIRE(owner.status == 0);
     const std::string package = owner.output.substr(0, owner.output.find_first_of(":"));
@@ -85,10 +86,12 @@ TEST_CASE("the image's smoke check passes on the installed layout", "[image]") {
   fs::create_directories(bin);
   fs::create_directories(share);
   fs::copy_file(CELL0_BINARY, bin / "cell0-webhook");
-  fs::copy(fs::path(CELL0_SOURCE_DIR) / "interpreters/customizations", share / "customizations", fs::copy_options::recursive);
+  fs::copy(fs::path(CELL0_SOURCE_DIR) / "interpreters/customizations", share / "customizations",
+           fs::copy_options::recursive);
   fs::copy_file(fs::path(CELL0_SOURCE_DIR) / "deploy/base/host/policy.yaml", share / "policy.yaml");
-  const CommandResult check = run_command("cd / && " + shell_quote((bin / "cell0-webhook").string()) +
-                                          " serve --check-config --policy " + shell_quote((share / "policy.yaml").string()));
+  const CommandResult check =
+      run_command("cd / && " + shell_quote((bin / "cell0-webhook").string()) + " serve --check-config --policy " +
+                  shell_quote((share / "policy.yaml").string()));
   INFO(check.output);
   CHECK(check.status == 0);
   CHECK_THAT(check.output, Catch::Contains("configuration OK"));

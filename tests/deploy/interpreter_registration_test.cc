@@ -25,9 +25,9 @@ json riwc_crd_schema() {
 
 // karmada-webhook's checks of a ResourceInterpreterWebhookConfiguration (pkg/webhook/configuration).
 std::vector<std::string> karmada_validation(const json& config) {
-  static const std::set<std::string> kOperations = {"*", "InterpretReplica", "InterpretComponent", "InterpretDependency",
-                                                    "ReviseReplica", "Retain", "AggregateStatus", "InterpretStatus",
-                                                    "InterpretHealth"};
+  static const std::set<std::string> kOperations = {
+      "*",      "InterpretReplica", "InterpretComponent", "InterpretDependency", "ReviseReplica",
+      "Retain", "AggregateStatus",  "InterpretStatus",    "InterpretHealth"};
   static const std::regex kFqdn(R"(^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?$)");
   std::vector<std::string> errors;
   std::set<std::string> names;
@@ -42,8 +42,10 @@ std::vector<std::string> karmada_validation(const json& config) {
     if (!std::regex_match(name, kFqdn)) errors.push_back("name " + name + " is not a fully qualified domain name");
     if (!names.insert(name).second) errors.push_back("duplicate name " + name);
     const json& client = hook["clientConfig"];
-    if (client.contains("url") == client.contains("service")) errors.push_back(name + ": exactly one of url and service");
-    if (client.contains("url") && !client["url"].get<std::string>().starts_with("https://")) errors.push_back(name + ": url must be https");
+    if (client.contains("url") == client.contains("service"))
+      errors.push_back(name + ": exactly one of url and service");
+    if (client.contains("url") && !client["url"].get<std::string>().starts_with("https://"))
+      errors.push_back(name + ": url must be https");
     for (const auto& rule : hook.value("rules", json::array())) {
       star_alone(rule["operations"], name + " operations");
       for (const auto& op : rule["operations"]) {
@@ -74,7 +76,8 @@ std::vector<std::string> karmada_validation(const json& config) {
 
 TEST_CASE("the structural schema check finds what the apiserver would reject", "[deploy][schema]") {
   const json schema = riwc_crd_schema();
-  const json good = json::parse(R"({"apiVersion":"config.karmada.io/v1alpha1","kind":"ResourceInterpreterWebhookConfiguration",
+  const json good =
+      json::parse(R"({"apiVersion":"config.karmada.io/v1alpha1","kind":"ResourceInterpreterWebhookConfiguration",
     "metadata":{"name":"x","labels":{"a":"b"}},
     "webhooks":[{"name":"a.b.io","clientConfig":{"url":"https://h/p","caBundle":"LS0tCg=="},
       "rules":[{"operations":["InterpretReplica"],"apiGroups":[""],"apiVersions":["v1"],"kinds":["Pod"]}],

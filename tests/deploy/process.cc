@@ -1,7 +1,7 @@
 #include "tests/deploy/process.h"
 
-#include <signal.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -35,8 +35,7 @@ std::string shell_quote(const std::string& text) {
   return out + "'";
 }
 
-ServeProcess::ServeProcess(const std::filesystem::path& log_file, std::vector<std::string> args)
-    : log_file_(log_file) {
+ServeProcess::ServeProcess(const std::filesystem::path& log_file, std::vector<std::string> args) : log_file_(log_file) {
   std::vector<std::string> argv_text{CELL0_BINARY, "serve", "--listen", "127.0.0.1:0"};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<char*> argv;

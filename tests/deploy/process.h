@@ -11,7 +11,7 @@
 namespace cell0::testing {
 
 struct CommandResult {
-  int status = -1;  // exit status, -1 when it did not exit normally
+  int status = -1;     // exit status, -1 when it did not exit normally
   std::string output;  // stdout (and stderr when merged)
 };
 

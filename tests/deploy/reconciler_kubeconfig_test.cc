@@ -5,13 +5,12 @@
 #include <fstream>
 #include <iterator>
 
-
 #include "certs/generate.h"
 #include "certs/pem.h"
-#include "tests/certs/temp_dir.h"
-#include "tests/deploy/process.h"
 #include "common/base64.h"
 #include "kube/kubeconfig.h"
+#include "tests/certs/temp_dir.h"
+#include "tests/deploy/process.h"
 
 using namespace cell0::testing;
 namespace fs = std::filesystem;
@@ -36,10 +35,10 @@ TEST_CASE("make-reconciler-kubeconfig.sh writes a kubeconfig the reconciler load
                             "esac\n";
   fs::permissions(kubectl, fs::perms::owner_all);
 
-  const CommandResult out = run_command("PATH=" + shell_quote(tmp.path().string()) + ":$PATH " +
-                                            shell_quote(std::string(CELL0_SOURCE_DIR) + "/deploy/make-reconciler-kubeconfig.sh") +
-                                            " karmada.config",
-                                        false);
+  const CommandResult out = run_command(
+      "PATH=" + shell_quote(tmp.path().string()) + ":$PATH " +
+          shell_quote(std::string(CELL0_SOURCE_DIR) + "/deploy/make-reconciler-kubeconfig.sh") + " karmada.config",
+      false);
   INFO(out.output);
   REQUIRE(out.status == 0);
   std::ofstream(tmp.path() / "kubeconfig") << out.output;
@@ -51,9 +50,10 @@ TEST_CASE("make-reconciler-kubeconfig.sh writes a kubeconfig the reconciler load
   CHECK(kube->ca_pem == ca_pem);
   CHECK_FALSE(kube->insecure_skip_tls_verify);
 
-  const CommandResult other = run_command("PATH=" + shell_quote(tmp.path().string()) + ":$PATH " +
-                                              shell_quote(std::string(CELL0_SOURCE_DIR) + "/deploy/make-reconciler-kubeconfig.sh") +
-                                              " karmada.config https://10.0.0.8:6443",
-                                          false);
+  const CommandResult other =
+      run_command("PATH=" + shell_quote(tmp.path().string()) + ":$PATH " +
+                      shell_quote(std::string(CELL0_SOURCE_DIR) + "/deploy/make-reconciler-kubeconfig.sh") +
+                      " karmada.config https://10.0.0.8:6443",
+                  false);
   CHECK_THAT(other.output, Catch::Contains("server: https://10.0.0.8:6443"));
 }

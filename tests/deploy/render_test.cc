@@ -8,19 +8,19 @@
 #include <set>
 
 #include "certs/pem.h"
-#include "tests/deploy/rendered_install.h"
 #include "common/base64.h"
 #include "common/yaml_json.h"
 #include "policies/policy_config.h"
+#include "tests/deploy/rendered_install.h"
 
 using nlohmann::json;
 using namespace cell0::testing;
 namespace fs = std::filesystem;
 
-#define SKIP_UNLESS_RENDERED(r)        \
-  if (!(r).skip_reason.empty()) {      \
-    WARN((r).skip_reason);             \
-    return;                            \
+#define SKIP_UNLESS_RENDERED(r)   \
+  if (!(r).skip_reason.empty()) { \
+    WARN((r).skip_reason);        \
+    return;                       \
   }
 
 namespace {
@@ -58,10 +58,10 @@ TEST_CASE("every kustomization under deploy/ renders offline", "[deploy]") {
   const auto& r = rendered_install();
   SKIP_UNLESS_RENDERED(r);
   for (const auto& [dir, error] : r.errors) FAIL_CHECK(dir << ": " << error);
-  for (const char* dir : {"base", "base/host", "base/karmada-apiserver", "base/cell0", "overlays/karmada",
-                          "overlays/karmada/host", "overlays/karmada/karmada-apiserver", "overlays/karmada/cell0",
-                          "overlays/cert-manager", "overlays/cert-manager/host", "overlays/cert-manager/karmada-apiserver",
-                          "overlays/cert-manager/cell0"}) {
+  for (const char* dir :
+       {"base", "base/host", "base/karmada-apiserver", "base/cell0", "overlays/karmada", "overlays/karmada/host",
+        "overlays/karmada/karmada-apiserver", "overlays/karmada/cell0", "overlays/cert-manager",
+        "overlays/cert-manager/host", "overlays/cert-manager/karmada-apiserver", "overlays/cert-manager/cell0"}) {
     INFO(dir);
     CHECK(r.objects.count(dir) == 1);
   }
@@ -85,7 +85,7 @@ TEST_CASE("each half of an overlay holds only what its API server gets", "[deplo
     for (const auto& o : api) CHECK(label(o, "cell0.ccos.io/apply-to") == "karmada-apiserver");
     for (const auto& o : zones_half) CHECK(label(o, "cell0.ccos.io/apply-to") == "cell0");
     CHECK(kinds(zones_half) == std::set<std::string>{"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-                                                "ClusterRole", "ClusterRoleBinding"});
+                                                     "ClusterRole", "ClusterRoleBinding"});
     for (const auto& o : r.objects.at(overlay)) {
       CHECK_FALSE(o["metadata"].value("annotations", json::object()).contains("config.kubernetes.io/local-config"));
     }
@@ -99,8 +99,9 @@ TEST_CASE("each half of an overlay holds only what its API server gets", "[deplo
     CHECK(find_one(host, "ConfigMap", "cell0-webhook-policy") != nullptr);
 
     const auto api_kinds = kinds(api);
-    for (const char* k : {"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-                          "ResourceInterpreterWebhookConfiguration", "ClusterRole", "ClusterRoleBinding", "ServiceAccount"}) {
+    for (const char* k :
+         {"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ResourceInterpreterWebhookConfiguration",
+          "ClusterRole", "ClusterRoleBinding", "ServiceAccount"}) {
       INFO(k);
       CHECK(api_kinds.count(k) == 1);
     }
@@ -144,8 +145,8 @@ TEST_CASE("registrations carry the CA that signed the serving certificate and na
     const auto& host = r.objects.at(overlay + "/host");
     const json* service = find_one(host, "Service", "cell0-webhook");
     REQUIRE(service != nullptr);
-    const std::string service_host =
-        (*service)["metadata"]["name"].get<std::string>() + "." + (*service)["metadata"]["namespace"].get<std::string>() + ".svc";
+    const std::string service_host = (*service)["metadata"]["name"].get<std::string>() + "." +
+                                     (*service)["metadata"]["namespace"].get<std::string>() + ".svc";
     CHECK((*service)["spec"]["ports"][0]["port"] == 443);
 
     for (const char* kind : {"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
@@ -237,7 +238,8 @@ TEST_CASE("the majority gate registration: binding UPDATEs (never /status) of th
   std::string wanted;
   for (const auto& k : defaults->majority.kinds) {
     if (!wanted.empty()) wanted += " || ";
-    wanted += "(object.spec.resource.apiVersion == '" + k.api_version + "' && object.spec.resource.kind == '" + k.kind + "')";
+    wanted +=
+        "(object.spec.resource.apiVersion == '" + k.api_version + "' && object.spec.resource.kind == '" + k.kind + "')";
   }
   REQUIRE((*gate)["matchConditions"].size() == 1);
   std::string expression = (*gate)["matchConditions"][0]["expression"];

@@ -37,15 +37,17 @@ RenderedInstall render() {
   r.deploy = tmp.path() / "deploy";
   fs::copy(fs::path(CELL0_SOURCE_DIR) / "deploy", r.deploy, fs::copy_options::recursive);
   for (const auto& e : fs::recursive_directory_iterator(r.deploy)) {
-    if (e.path().parent_path().filename() == "certs" && (e.path().extension() == ".crt" || e.path().extension() == ".key")) {
+    if (e.path().parent_path().filename() == "certs" &&
+        (e.path().extension() == ".crt" || e.path().extension() == ".key")) {
       fs::remove(e.path());  // a developer's own certificates stay out of the test
     }
   }
   for (const auto& e : fs::directory_iterator(r.deploy / "overlays")) {
     if (!fs::exists(e.path() / "certs")) continue;
-    const CommandResult gen =
-        run_command(shell_quote(CELL0_BINARY) + " certs generate --service cell0-webhook --namespace karmada-system --out " +
-                    shell_quote((e.path() / "certs").string()) + " 2>/dev/null", false);
+    const CommandResult gen = run_command(
+        shell_quote(CELL0_BINARY) + " certs generate --service cell0-webhook --namespace karmada-system --out " +
+            shell_quote((e.path() / "certs").string()) + " 2>/dev/null",
+        false);
     if (gen.status != 0) r.errors[e.path().string()] = "certs generate failed: " + gen.output;
   }
   for (const auto& e : fs::recursive_directory_iterator(r.deploy)) {

@@ -13,7 +13,7 @@
 namespace cell0::testing {
 
 struct RenderedInstall {
-  std::string skip_reason;  // set when kubectl (with kustomize v5) is not available
+  std::string skip_reason;       // set when kubectl (with kustomize v5) is not available
   std::filesystem::path deploy;  // the copy
   // Keyed by the folder under deploy/, e.g. "overlays/karmada/host".
   std::map<std::string, std::vector<nlohmann::json>> objects;

@@ -30,8 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 1;
       },
       [&](lua_State* L, int first) {
-        out = cell0::lua::repair_empty_tables(cell0::lua::to_json(L, first), {&input},
-                                              cell0::lua::RepairTarget::Object);
+        out =
+            cell0::lua::repair_empty_tables(cell0::lua::to_json(L, first), {&input}, cell0::lua::RepairTarget::Object);
         (void)cell0::lua::go_json_dump(out);
       },
       std::chrono::seconds(1));

@@ -18,7 +18,8 @@ namespace {
 
 cell0::common::Result<cell0::interp::InterpretResult> replicas_of(const json& spec) {
   auto registry = cell0::interp::load_registry(
-      {fs::path(CELL0_SOURCE_DIR) / "interpreters/customizations/mongo.daocloud.io/v1alpha1/MongoDB/customizations.yaml"});
+      {fs::path(CELL0_SOURCE_DIR) /
+       "interpreters/customizations/mongo.daocloud.io/v1alpha1/MongoDB/customizations.yaml"});
   REQUIRE(registry.ok());
   Engine engine;
   engine.set_registry(*registry);
@@ -50,7 +51,8 @@ TEST_CASE("MongoDB: the first bad value is named, requests before limits", "[bun
 }
 
 TEST_CASE("MongoDB: valid quantities, numbers included, still give the requirements", "[bundled]") {
-  auto r = replicas_of({{"replicas", 3}, {"requests", {{"cpu", 5}, {"memory", "8Gi"}}}, {"limits", {{"cpu", "5500m"}}}});
+  auto r =
+      replicas_of({{"replicas", 3}, {"requests", {{"cpu", 5}, {"memory", "8Gi"}}}, {"limits", {{"cpu", "5500m"}}}});
   REQUIRE(r.ok());
   CHECK(r->replicas == 3);
   CHECK(r->requirements["resourceRequest"]["cpu"] == "5");

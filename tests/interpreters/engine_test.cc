@@ -9,8 +9,8 @@
 #include "interpreters/registry.h"
 #include "lua/json_lua.h"
 
-using cell0::interp::Engine;
 using cell0::common::ErrorKind;
+using cell0::interp::Engine;
 using cell0::interp::InterpretRequest;
 using cell0::interp::Operation;
 using nlohmann::json;
@@ -20,8 +20,9 @@ namespace {
 
 // A customization document for Foo with the given rules ({rule, script}...).
 std::string customization(const std::string& name, const std::vector<std::pair<std::string, std::string>>& rules) {
-  std::string y = "apiVersion: config.karmada.io/v1alpha1\nkind: ResourceInterpreterCustomization\nmetadata:\n  name: " +
-                  name + "\nspec:\n  target:\n    apiVersion: example.io/v1\n    kind: Foo\n  customizations:\n";
+  std::string y =
+      "apiVersion: config.karmada.io/v1alpha1\nkind: ResourceInterpreterCustomization\nmetadata:\n  name: " + name +
+      "\nspec:\n  target:\n    apiVersion: example.io/v1\n    kind: Foo\n  customizations:\n";
   for (const auto& [rule, script] : rules) {
     y += "    " + rule + ":\n      luaScript: |\n";
     std::size_t start = 0;
@@ -38,7 +39,8 @@ std::string customization(const std::string& name, const std::vector<std::pair<s
 class Fixture {
  public:
   explicit Fixture(const std::vector<std::string>& docs) {
-    dir_ = fs::temp_directory_path() / ("cell0-engine-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    dir_ =
+        fs::temp_directory_path() / ("cell0-engine-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::create_directories(dir_);
     int i = 0;
     for (const auto& d : docs) std::ofstream(dir_ / ("c" + std::to_string(i++) + ".yaml")) << d;
@@ -124,9 +126,11 @@ end)"}})});
   REQUIRE(none.ok());
   CHECK(none->components.empty());
 
-  for (const char* body : {"return 'x'", "return {{name = 'a', replicas = 2.5}}", "return {{name = 'a', replicas = '3'}}"}) {
+  for (const char* body :
+       {"return 'x'", "return {{name = 'a', replicas = 2.5}}", "return {{name = 'a', replicas = '3'}}"}) {
     INFO(body);
-    Fixture bad({customization("c", {{"componentResource", std::string("function GetComponents(obj) ") + body + " end"}})});
+    Fixture bad(
+        {customization("c", {{"componentResource", std::string("function GetComponents(obj) ") + body + " end"}})});
     auto e = bad.engine().interpret(request(Operation::InterpretComponent));
     CHECK_FALSE(e.ok());
   }
@@ -218,7 +222,8 @@ end)"}})});
   REQUIRE(r.ok());
   CHECK(r->dependencies == json::parse(R"([{"apiVersion":"v1","kind":"ConfigMap","name":"cm","namespace":"ns"},
     {"apiVersion":"v1","kind":"ServiceAccount","name":"test","namespace":"ns"}])"));
-  Fixture bad({customization("c", {{"dependencyInterpretation", "function GetDependencies(obj) return {{kind = 'X'}} end"}})});
+  Fixture bad(
+      {customization("c", {{"dependencyInterpretation", "function GetDependencies(obj) return {{kind = 'X'}} end"}})});
   CHECK_FALSE(bad.engine().interpret(request(Operation::InterpretDependency)).ok());
 }
 

@@ -74,41 +74,45 @@ TEST_CASE("the field table has both KubeBlocks versions", "[field-paths]") {
 
 TEST_CASE("the walk reports a field the table does not have", "[field-paths]") {
   SECTION("a read of a v1alpha1-only status field, on v1") {
-    const std::string script = "function InterpretHealth(o)\n"
-                               "  for _, c in pairs(o.status.components) do\n"
-                               "    if c.podsReady ~= true then return false end\n"
-                               "  end\n"
-                               "  return true\n"
-                               "end\n";
+    const std::string script =
+        "function InterpretHealth(o)\n"
+        "  for _, c in pairs(o.status.components) do\n"
+        "    if c.podsReady ~= true then return false end\n"
+        "  end\n"
+        "  return true\n"
+        "end\n";
     auto v1 = check_script("v1", "InterpretHealth", script);
     CHECK(v1.unknown == std::set<std::string>{"read .status.components.<key>.podsReady (InterpretHealth)"});
     CHECK(v1.known >= 2);
     CHECK(check_script("v1alpha1", "InterpretHealth", script).unknown.empty());
   }
   SECTION("a write, and a legacy scheduling field read on v1") {
-    const std::string script = "function AggregateStatus(o, items)\n"
-                               "  local t = o.spec.tolerations\n"
-                               "  o.status = {phase = 'Running', components = {mysql = {phase = 'Running', podsReady = true}}}\n"
-                               "  return o\n"
-                               "end\n";
+    const std::string script =
+        "function AggregateStatus(o, items)\n"
+        "  local t = o.spec.tolerations\n"
+        "  o.status = {phase = 'Running', components = {mysql = {phase = 'Running', podsReady = true}}}\n"
+        "  return o\n"
+        "end\n";
     auto v1 = check_script("v1", "AggregateStatus", script);
     CHECK(v1.unknown == std::set<std::string>{"read .spec.tolerations (AggregateStatus)",
                                               "write .status.components.<key>.podsReady (AggregateStatus)"});
     CHECK(check_script("v1alpha1", "AggregateStatus", script).unknown.empty());
   }
   SECTION("a field under a map and an array element") {
-    auto r = check_script("v1", "GetReplicas", "function GetReplicas(o)\n"
-                                               "  return o.spec.componentSpecs[1].instances[1].podsReady, nil\n"
-                                               "end\n");
+    auto r = check_script("v1", "GetReplicas",
+                          "function GetReplicas(o)\n"
+                          "  return o.spec.componentSpecs[1].instances[1].podsReady, nil\n"
+                          "end\n");
     CHECK(r.unknown == std::set<std::string>{"read .spec.componentSpecs[].instances[].podsReady (GetReplicas)"});
   }
   SECTION("below an object the table does not expand, a path is opaque, not unknown") {
-    auto r = check_script("v1", "GetDependencies", "function GetDependencies(o)\n"
-                                                   "  return {o.spec.componentSpecs[1].systemAccounts[1].secretRef.name}\n"
-                                                   "end\n");
+    auto r = check_script("v1", "GetDependencies",
+                          "function GetDependencies(o)\n"
+                          "  return {o.spec.componentSpecs[1].systemAccounts[1].secretRef.name}\n"
+                          "end\n");
     CHECK(r.unknown.empty());
-    CHECK(r.opaque == std::set<std::string>{
-                          "read .spec.componentSpecs[].systemAccounts[].secretRef.name (GetDependencies)"});
+    CHECK(r.opaque ==
+          std::set<std::string>{"read .spec.componentSpecs[].systemAccounts[].secretRef.name (GetDependencies)"});
   }
 }
 

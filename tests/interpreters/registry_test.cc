@@ -13,7 +13,8 @@ namespace {
 
 struct TempFile {
   explicit TempFile(const std::string& text) {
-    path = fs::temp_directory_path() / ("cell0-registry-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".yaml");
+    path = fs::temp_directory_path() /
+           ("cell0-registry-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".yaml");
     std::ofstream(path) << text;
   }
   ~TempFile() { fs::remove(path); }
@@ -40,7 +41,8 @@ spec:
     healthInterpretation:
       luaScript: "function InterpretHealth(obj) return true end"
 ---
-)" + kHeader + R"(metadata: {name: two}
+)" + kHeader +
+             R"(metadata: {name: two}
 spec:
   target: {apiVersion: apps/v1, kind: StatefulSet}
   customizations:
@@ -74,8 +76,8 @@ TEST_CASE("bad customization files are refused with a precise error", "[registry
   }
   SECTION("another kind") {
     auto e = load_error("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
-    CHECK(e.find("expected apiVersion config.karmada.io/v1alpha1, kind ResourceInterpreterCustomization, got v1, kind ConfigMap") !=
-          std::string::npos);
+    CHECK(e.find("expected apiVersion config.karmada.io/v1alpha1, kind ResourceInterpreterCustomization, got v1, kind "
+                 "ConfigMap") != std::string::npos);
   }
   SECTION("a syntax error names file, customization, rule and line") {
     auto e = load_error(std::string(kHeader) + R"(metadata: {name: broken}
@@ -91,8 +93,9 @@ spec:
     CHECK(e.find("broken/healthInterpretation:3:") != std::string::npos);
   }
   SECTION("unknown rule") {
-    auto e = load_error(std::string(kHeader) + "metadata: {name: x}\nspec:\n  target: {apiVersion: v1, kind: Foo}\n"
-                                               "  customizations:\n    replicaResources:\n      luaScript: x\n");
+    auto e = load_error(std::string(kHeader) +
+                        "metadata: {name: x}\nspec:\n  target: {apiVersion: v1, kind: Foo}\n"
+                        "  customizations:\n    replicaResources:\n      luaScript: x\n");
     CHECK(e.find("unknown rule spec.customizations.replicaResources") != std::string::npos);
   }
   SECTION("missing target") {
@@ -100,8 +103,10 @@ spec:
     CHECK(e.find("x: spec.target.apiVersion and spec.target.kind are required") != std::string::npos);
   }
   SECTION("duplicate names") {
-    auto e = load_error(std::string(kHeader) + "metadata: {name: x}\nspec:\n  target: {apiVersion: v1, kind: Foo}\n"
-                                               "  customizations: {}\n---\n" + kHeader +
+    auto e = load_error(std::string(kHeader) +
+                        "metadata: {name: x}\nspec:\n  target: {apiVersion: v1, kind: Foo}\n"
+                        "  customizations: {}\n---\n" +
+                        kHeader +
                         "metadata: {name: x}\nspec:\n  target: {apiVersion: v1, kind: Bar}\n  customizations: {}\n");
     CHECK(e.find("customization x is also defined in") != std::string::npos);
   }

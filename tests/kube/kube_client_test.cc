@@ -2,15 +2,15 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/support/fake_apiserver.h"
-#include "tests/controllers/helpers.h"
 #include "kube/kube_client.h"
+#include "tests/controllers/helpers.h"
+#include "tests/support/fake_apiserver.h"
 
 namespace cell0::kube {
 namespace {
 
-using nlohmann::json;
 using Catch::Matchers::Contains;
+using nlohmann::json;
 using testing::FakeApiServer;
 using testing::make_cluster;
 using namespace std::chrono_literals;
@@ -187,7 +187,8 @@ TEST_CASE("client: watch delivers events and bookmarks, ends cleanly at timeoutS
   }
   CHECK(changes == std::vector<std::string>{"ADDED", "MODIFIED", "DELETED"});
   CHECK(std::count(types.begin(), types.end(), "BOOKMARK") >= 3);
-  CHECK_THAT(server.requests().back().path, Contains("allowWatchBookmarks=true") && Contains("resourceVersion=" + from));
+  CHECK_THAT(server.requests().back().path,
+             Contains("allowWatchBookmarks=true") && Contains("resourceVersion=" + from));
 }
 
 TEST_CASE("client: watch from a compacted version is Gone, a dropped or silent stream Failed") {
@@ -224,7 +225,8 @@ TEST_CASE("client: cancel ends a running watch at once") {
   o.watch_timeout = 10s;
   KubeClient client(connection_for(server, server.cert_user()), o);
   WatchOutcome outcome;
-  std::thread watcher([&] { outcome = client.watch(controllers::kClustersPath, "", [](const WatchEvent&) { return true; }); });
+  std::thread watcher(
+      [&] { outcome = client.watch(controllers::kClustersPath, "", [](const WatchEvent&) { return true; }); });
   REQUIRE(testing::eventually([&] { return server.active_watches() == 1; }));
   const auto start = std::chrono::steady_clock::now();
   client.cancel();

@@ -2,17 +2,17 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/base64.h"
 #include "common/yaml_json.h"
+#include "kube/kubeconfig.h"
 #include "tests/certs/temp_dir.h"
 #include "tests/support/fake_apiserver.h"
-#include "common/base64.h"
-#include "kube/kubeconfig.h"
 
 namespace cell0::kube {
 namespace {
 
-using nlohmann::json;
 using Catch::Matchers::Contains;
+using nlohmann::json;
 
 struct Fixture {
   testing::FakeApiServer server;  // only for its certificates
@@ -38,12 +38,13 @@ std::string error_of(const common::Result<KubeConnection>& r) {
 }
 
 TEST_CASE_METHOD(Fixture, "kubeconfig: YAML with data fields and a client certificate") {
-  const std::string yaml = "apiVersion: v1\nkind: Config\ncurrent-context: karmada\nclusters:\n- name: karmada-apiserver\n"
-                           "  cluster:\n    server: https://karmada.example:5443/\n    certificate-authority-data: " +
-                           b64(server.ca_pem()) +
-                           "\nusers:\n- name: admin\n  user:\n    client-certificate-data: " + b64(server.client_cert_pem()) +
-                           "\n    client-key-data: " + b64(server.client_key_pem()) +
-                           "\ncontexts:\n- name: karmada\n  context:\n    cluster: karmada-apiserver\n    user: admin\n";
+  const std::string yaml =
+      "apiVersion: v1\nkind: Config\ncurrent-context: karmada\nclusters:\n- name: karmada-apiserver\n"
+      "  cluster:\n    server: https://karmada.example:5443/\n    certificate-authority-data: " +
+      b64(server.ca_pem()) +
+      "\nusers:\n- name: admin\n  user:\n    client-certificate-data: " + b64(server.client_cert_pem()) +
+      "\n    client-key-data: " + b64(server.client_key_pem()) +
+      "\ncontexts:\n- name: karmada\n  context:\n    cluster: karmada-apiserver\n    user: admin\n";
   testing::TempDir dir;
   std::ofstream(dir.path() / "config") << yaml;
   auto c = load_kubeconfig(dir.path() / "config");
@@ -81,11 +82,13 @@ TEST_CASE_METHOD(Fixture, "kubeconfig: --context overrides current-context") {
   auto c = parse_kubeconfig(doc, ".", "other");
   REQUIRE(c.ok());
   CHECK(c->token == "n");
-  CHECK_THAT(error_of(parse_kubeconfig(doc, ".", "missing")), Contains("contexts: no entry named \"missing\" (wanted by --context)"));
+  CHECK_THAT(error_of(parse_kubeconfig(doc, ".", "missing")),
+             Contains("contexts: no entry named \"missing\" (wanted by --context)"));
 }
 
 TEST_CASE_METHOD(Fixture, "kubeconfig: insecure-skip-tls-verify is honoured with a warning") {
-  auto c = parse_kubeconfig(config({{"server", "https://h"}, {"insecure-skip-tls-verify", true}}, {{"token", "t"}}), ".");
+  auto c =
+      parse_kubeconfig(config({{"server", "https://h"}, {"insecure-skip-tls-verify", true}}, {{"token", "t"}}), ".");
   REQUIRE(c.ok());
   CHECK(c->insecure_skip_tls_verify);
   CHECK(c->port == 443);
@@ -106,7 +109,8 @@ TEST_CASE_METHOD(Fixture, "kubeconfig: errors name the field") {
 
   json no_server = good_cluster();
   no_server.erase("server");
-  CHECK_THAT(error_of(parse_kubeconfig(config(no_server, user), ".")), Contains("clusters[\"k\"].cluster.server: required"));
+  CHECK_THAT(error_of(parse_kubeconfig(config(no_server, user), ".")),
+             Contains("clusters[\"k\"].cluster.server: required"));
 
   json http = good_cluster();
   http["server"] = "http://127.0.0.1:8080";
@@ -132,12 +136,14 @@ TEST_CASE_METHOD(Fixture, "kubeconfig: errors name the field") {
   CHECK_THAT(error_of(parse_kubeconfig(config(insecure_with_ca, user), ".")),
              Contains("clusters[\"k\"].cluster.insecure-skip-tls-verify: cannot be true together"));
 
-  CHECK_THAT(error_of(parse_kubeconfig(config(good_cluster(), {{"client-certificate-data", b64(server.client_cert_pem())}}), ".")),
+  CHECK_THAT(error_of(parse_kubeconfig(
+                 config(good_cluster(), {{"client-certificate-data", b64(server.client_cert_pem())}}), ".")),
              Contains("users[\"u\"].user.client-key: required together with client-certificate"));
-  CHECK_THAT(error_of(parse_kubeconfig(config(good_cluster(), {{"client-certificate-data", b64(server.client_cert_pem())},
-                                                               {"client-key-data", "@@@@"}}),
-                                       ".")),
-             Contains("users[\"u\"].user.client-key-data: not valid base64"));
+  CHECK_THAT(
+      error_of(parse_kubeconfig(config(good_cluster(), {{"client-certificate-data", b64(server.client_cert_pem())},
+                                                        {"client-key-data", "@@@@"}}),
+                                ".")),
+      Contains("users[\"u\"].user.client-key-data: not valid base64"));
   CHECK_THAT(error_of(parse_kubeconfig(config(good_cluster(), {{"client-certificate-data", b64(server.ca_pem())},
                                                                {"client-key-data", b64(server.client_key_pem())}}),
                                        ".")),
@@ -164,7 +170,8 @@ TEST_CASE_METHOD(Fixture, "in-cluster: service-account token and CA, KUBERNETES_
   std::ofstream(dir.path() / "token") << "sa-token\n";
   std::ofstream(dir.path() / "ca.crt") << server.ca_pem();
   const InClusterPaths paths{dir.path() / "token", dir.path() / "ca.crt"};
-  std::map<std::string, std::string> env = {{"KUBERNETES_SERVICE_HOST", "10.96.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}};
+  std::map<std::string, std::string> env = {{"KUBERNETES_SERVICE_HOST", "10.96.0.1"},
+                                            {"KUBERNETES_SERVICE_PORT", "443"}};
   auto lookup = [&env](const std::string& name) -> std::optional<std::string> {
     const auto it = env.find(name);
     return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);

@@ -23,10 +23,10 @@ struct Hostile {
 
 const Hostile kHostile[] = {
     {"infinite loop", "function f() while true do end end", CallStatus::Timeout},
-    {"pcall-wrapped infinite loop",
-     "function f() while true do pcall(function() while true do end end) end end", CallStatus::Timeout},
-    {"pcall swallowing errors in a loop",
-     "function f() for i = 1, 1e12 do pcall(error, 'x') end end", CallStatus::Timeout},
+    {"pcall-wrapped infinite loop", "function f() while true do pcall(function() while true do end end) end end",
+     CallStatus::Timeout},
+    {"pcall swallowing errors in a loop", "function f() for i = 1, 1e12 do pcall(error, 'x') end end",
+     CallStatus::Timeout},
     // Lua runs a message handler for a hook's error with hooks off; ours runs it after unwinding.
     {"xpcall with a looping handler",
      "function f() return xpcall(function() error('x') end, function() while true do end end) end",
@@ -72,7 +72,8 @@ TEST_CASE("hostile scripts stop within budget and the next call succeeds", "[bud
       const auto deadline = h.expected == CallStatus::Memory ? milliseconds(1000) : milliseconds(200);
       auto r = run(*vm, h.script, json::array(), deadline);
       CHECK(r.outcome.status == h.expected);
-      if (h.expected == CallStatus::Timeout) CHECK(r.outcome.message.find("context deadline exceeded") != std::string::npos);
+      if (h.expected == CallStatus::Timeout)
+        CHECK(r.outcome.message.find("context deadline exceeded") != std::string::npos);
     }
     CHECK(steady_clock::now() - start < milliseconds(1500));
     auto vm = pool.acquire();

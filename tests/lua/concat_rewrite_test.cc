@@ -102,8 +102,10 @@ Outcome run(lua_State* l, std::string_view src) {
     int n = lua_gettop(l) - top;
     lua_getglobal(l, "__ser_all");
     lua_insert(l, top + 1);
-    if (lua_pcall(l, n, 1, 0) != LUA_OK) o = {Outcome::RuntimeError, "serializer: " + error_text(l)};
-    else o = {Outcome::Ok, lua_tostring(l, -1)};
+    if (lua_pcall(l, n, 1, 0) != LUA_OK)
+      o = {Outcome::RuntimeError, "serializer: " + error_text(l)};
+    else
+      o = {Outcome::Ok, lua_tostring(l, -1)};
   }
   lua_settop(l, top);
   return o;
@@ -130,7 +132,8 @@ std::string line_signature(std::string_view line, bool drop_fn) {
   if (drop_fn) {
     for (std::size_t p; (p = s.find(kFn)) != std::string::npos;) s.erase(p, kFn.size());
   }
-  std::erase_if(s, [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '(' || c == ')' || c == ',' || c == '.'; });
+  std::erase_if(
+      s, [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '(' || c == ')' || c == ',' || c == '.'; });
   return s;
 }
 
@@ -247,9 +250,9 @@ TEST_CASE("strings, comments and numerals pass through", "[concat]") {
   CHECK(rw("return 'a..b' .. \"c..d\" -- e..f") == "return __cc(('a..b' ),( \"c..d\")) -- e..f");
   CHECK(rw("return [==[a..]]b]==]..x --[[ .. ]] ..y") == "return __cc(([==[a..]]b]==]),(x --[[ .. ]] ),(y))");
   CHECK(rw("return '\\'..' .. \"\\\"..\"") == "return __cc(('\\'..' ),( \"\\\"..\"))");
-  CHECK(rw("return 1e5 .. 0x1p4 .. 0xA.8p1 .. 3. .. .5") ==
-        "return __cc((1e5 ),( 0x1p4 ),( 0xA.8p1 ),( 3. ),( .5))");
-  CHECK(rw("return '\\x41\\u{48}\\z   \n  b\\065\\\nc'..x") == "return __cc(('\\x41\\u{48}\\z   \n  b\\065\\\nc'),(x))");
+  CHECK(rw("return 1e5 .. 0x1p4 .. 0xA.8p1 .. 3. .. .5") == "return __cc((1e5 ),( 0x1p4 ),( 0xA.8p1 ),( 3. ),( .5))");
+  CHECK(rw("return '\\x41\\u{48}\\z   \n  b\\065\\\nc'..x") ==
+        "return __cc(('\\x41\\u{48}\\z   \n  b\\065\\\nc'),(x))");
   CHECK(rw("return 7 // 2 .. 1 << 2") == "return __cc((7 // 2 ),( 1)) << 2");
 }
 
@@ -257,19 +260,49 @@ TEST_CASE("line breaks stay where they were", "[concat]") {
   CHECK(rw("return a\n..\nb") == "return __cc((a\n),(\nb))");
   CHECK(rw("local s = 'x' ..\n  f(\n  y) ..\n  z\n") == "local s = __cc(('x' ),(\n  f(\n  y) ),(\n  z))\n");
   CHECK(rw("return [[\nx]]..[==[\r\n]==]") == "return __cc(([[\nx]]),([==[\r\n]==]))");
-  CHECK(rw("local a = 'x'\r\n  .. y\r\nreturn a..\r\nb\r\n") == "local a = __cc(('x'\r\n  ),( y))\r\nreturn __cc((a),(\r\nb))\r\n");
+  CHECK(rw("local a = 'x'\r\n  .. y\r\nreturn a..\r\nb\r\n") ==
+        "local a = __cc(('x'\r\n  ),( y))\r\nreturn __cc((a),(\r\nb))\r\n");
   expect_equivalent("local a = 'x'\r\n  .. 1\r\nerror(a..\r\n'b')\r\n");
   expect_equivalent("local a = 'x'\r  .. 1\n\rerror(a..\n\r'b')\r");
 }
 
 TEST_CASE("what Lua rejects is rejected", "[concat]") {
   for (std::string_view bad : {
-           "return 1..2", "return 0x10..''", "return 1e..x", "return 3x", "return 0x", "return 1.2.3",
-           "x = = 1", "a..b", "(a) = 1", "f() = 1", "a.b", "return 1 x = 2", "return 'abc",
-           "return 'a\nb'", "return '\\q'", "return '\\x4'", "return '\\256'", "return '\\u{80000000}'",
-           "return [[abc", "--[[ unfinished", "return [=x", "local x <", "return a ..", "return .. b",
-           "for i in do end", "for i do end", "function f(a,) end", "return ~= 1", "return @", "x = {a = }",
-           "if a then", "goto", "::a:", "return a.. b)", "local function f(... , a) end",
+           "return 1..2",
+           "return 0x10..''",
+           "return 1e..x",
+           "return 3x",
+           "return 0x",
+           "return 1.2.3",
+           "x = = 1",
+           "a..b",
+           "(a) = 1",
+           "f() = 1",
+           "a.b",
+           "return 1 x = 2",
+           "return 'abc",
+           "return 'a\nb'",
+           "return '\\q'",
+           "return '\\x4'",
+           "return '\\256'",
+           "return '\\u{80000000}'",
+           "return [[abc",
+           "--[[ unfinished",
+           "return [=x",
+           "local x <",
+           "return a ..",
+           "return .. b",
+           "for i in do end",
+           "for i do end",
+           "function f(a,) end",
+           "return ~= 1",
+           "return @",
+           "x = {a = }",
+           "if a then",
+           "goto",
+           "::a:",
+           "return a.. b)",
+           "local function f(... , a) end",
        }) {
     INFO(bad);
     CHECK_FALSE(rw(bad).has_value());
@@ -419,8 +452,8 @@ TEST_CASE("random expressions evaluate the same after the rewrite", "[concat]") 
   std::mt19937 rng(12345);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
   static const char* atoms[] = {"1", "2", "3", "7", "'4'", "'12'", "0.5", "2.0", "x", "y", "t.a", "t[1]", "f()", "g()"};
-  static const char* binops[] = {"..", "..", "..", "+", "-", "*", "/", "//", "%", "^", "&", "|", "~",
-                                 "<<", ">>", "==", "~=", "<", "and", "or"};
+  static const char* binops[] = {"..", "..", "..", "+",  "-",  "*",  "/",  "//", "%",   "^",
+                                 "&",  "|",  "~",  "<<", ">>", "==", "~=", "<",  "and", "or"};
   static const char* unops[] = {"- ", "#", "not ", "~"};  // "- -x" must not become a comment
   std::function<std::string(int)> gen = [&](int depth) -> std::string {
     int r = pick(10);
@@ -429,8 +462,9 @@ TEST_CASE("random expressions evaluate the same after the rewrite", "[concat]") 
     if (r < 5) return "(" + gen(depth - 1) + ")";
     return gen(depth - 1) + " " + binops[pick(std::size(binops))] + " " + gen(depth - 1);
   };
-  const std::string prelude = "local x, y, t = 5, '6', {a = 8, 9}\nlocal function f() return 1, 2 end\n"
-                              "local function g() return 'g' end\nreturn ";
+  const std::string prelude =
+      "local x, y, t = 5, '6', {a = 8, 9}\nlocal function f() return 1, 2 end\n"
+      "local function g() return 'g' end\nreturn ";
   auto l1 = new_state();
   auto l2 = new_state();
   int ok = 0, failed = 0, mismatches = 0;
@@ -466,10 +500,11 @@ TEST_CASE("mutated scripts are accepted exactly when Lua accepts them", "[concat
       "if a then b = -c .. d ^ 2 elseif e then repeat f() until g .. h == 'x' else o:m [[s..]] end\n"
       "return 0x1p4 .. 1e3 .. .5 .. 'a\\'b' .. 1 << 2 .. ~x, ...",
   };
-  static const char* inserts[] = {".", "..", "...", "(", ")", "[", "]", "{", "}", "=", ",", ";", ":", "::",
-                                  "'", "\"", "-", "--", "~", "<", ">", "#", "^", "0", "1", "x", " end ",
-                                  " do ", " local ", " return ", " function ", " then ", " goto ", "[[",
-                                  "e", "\\", "\n", " <const> ", "..."};
+  static const char* inserts[] = {".",      "..", "...",   "(",    ")",       "[",         "]",          "{",
+                                  "}",      "=",  ",",     ";",    ":",       "::",        "'",          "\"",
+                                  "-",      "--", "~",     "<",    ">",       "#",         "^",          "0",
+                                  "1",      "x",  " end ", " do ", " local ", " return ",  " function ", " then ",
+                                  " goto ", "[[", "e",     "\\",   "\n",      " <const> ", "..."};
   std::mt19937 rng(777);
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
   auto l = new_state();
@@ -483,9 +518,15 @@ TEST_CASE("mutated scripts are accepted exactly when Lua accepts them", "[concat
       for (int m = 0, n = 1 + static_cast<int>(pick(2)); m < n; ++m) {
         std::size_t at = pick(src.size());
         switch (pick(3)) {
-          case 0: src.erase(at, 1 + pick(3)); break;
-          case 1: src.insert(at, inserts[pick(std::size(inserts))]); break;
-          default: src.insert(at, src.substr(pick(src.size()), 1 + pick(4))); break;
+          case 0:
+            src.erase(at, 1 + pick(3));
+            break;
+          case 1:
+            src.insert(at, inserts[pick(std::size(inserts))]);
+            break;
+          default:
+            src.insert(at, src.substr(pick(src.size()), 1 + pick(4)));
+            break;
         }
       }
       Outcome a = compile_only(l.get(), src);
@@ -618,7 +659,8 @@ TEST_CASE("rewrite speed", "[concat]") {
   // ~100 KB of concat-heavy code.
   std::string big = "local M = {}\n";
   for (int i = 0; big.size() < 100 * 1024; ++i) {
-    big += "function M.f" + std::to_string(i) + "(o, ...)\n"
+    big += "function M.f" + std::to_string(i) +
+           "(o, ...)\n"
            "  local s = o.a .. ':' .. (o.b or 'x') .. tostring(o[1] .. #o) -- c .. d\n"
            "  for k, v in pairs(o) do s = s .. k .. '=' .. v * 2 + 1 .. ',' end\n"
            "  return s .. [[..]] .. select('#', ...) .. (... or '') .. 1 // 2 .. -3 ^ 2\n"

@@ -74,8 +74,6 @@ TEST_CASE("Go encoding/json float64 text", "[go_format]") {
   CHECK(go_json_number(123456789.123) == "123456789.123");
   CHECK(go_json_number(-2.5e-10) == "-2.5e-10");
   CHECK(go_json_number(1.25e-100) == "1.25e-100");
-  CHECK_THROWS_WITH(go_json_number(std::numeric_limits<double>::quiet_NaN()),
-                    "json: unsupported value: NaN");
-  CHECK_THROWS_WITH(go_json_number(-std::numeric_limits<double>::infinity()),
-                    "json: unsupported value: -Inf");
+  CHECK_THROWS_WITH(go_json_number(std::numeric_limits<double>::quiet_NaN()), "json: unsupported value: NaN");
+  CHECK_THROWS_WITH(go_json_number(-std::numeric_limits<double>::infinity()), "json: unsupported value: -Inf");
 }

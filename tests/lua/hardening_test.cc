@@ -41,8 +41,7 @@ TEST_CASE("package.loaded and package.preload are fresh in every call", "[sandbo
 TEST_CASE("table.move over a huge range stops at the deadline", "[budget][hardening]") {
   Vm vm(16u << 20);
   const auto start = steady_clock::now();
-  auto r = run(vm, "function f() table.move({}, 1, 2^62, 1, {}) return 1 end", json::array(),
-               milliseconds(100));
+  auto r = run(vm, "function f() table.move({}, 1, 2^62, 1, {}) return 1 end", json::array(), milliseconds(100));
   CHECK(r.outcome.status == CallStatus::Timeout);
   CHECK(contains(r.outcome.message, "test:1: context deadline exceeded"));
   CHECK(steady_clock::now() - start < milliseconds(2000));

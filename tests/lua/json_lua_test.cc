@@ -6,8 +6,8 @@
 
 using cell0::lua::CallStatus;
 using cell0::lua::go_json_dump;
-using cell0::lua::RepairTarget;
 using cell0::lua::repair_empty_tables;
+using cell0::lua::RepairTarget;
 using cell0::lua::Vm;
 using cell0::lua::testing::run;
 using nlohmann::json;
@@ -65,20 +65,23 @@ TEST_CASE("Lua results encode as gopher-json does", "[json]") {
 
 TEST_CASE("empty-table repair follows Karmada's worked examples", "[json][repair]") {
   SECTION("no references") {
-    auto out = repair_empty_tables(json::parse(R"({"kind":"X","spec":{"replicas":3,"sel":[],"arr":[],"e":[]},"status":{"conditions":[]}})"),
-                                   {}, RepairTarget::Object);
+    auto out = repair_empty_tables(
+        json::parse(R"({"kind":"X","spec":{"replicas":3,"sel":[],"arr":[],"e":[]},"status":{"conditions":[]}})"), {},
+        RepairTarget::Object);
     CHECK(go_json_dump(out) == R"({"kind":"X","spec":{"replicas":3},"status":{}})");
   }
   SECTION("the input as reference") {
     const json input = json::parse(R"({"kind":"X","spec":{"replicas":3,"sel":{},"arr":[]}})");
-    auto out = repair_empty_tables(json::parse(R"({"kind":"X","spec":{"replicas":3,"sel":[],"arr":[],"e":[]},"status":{"conditions":[]}})"),
-                                   {&input}, RepairTarget::Object);
+    auto out = repair_empty_tables(
+        json::parse(R"({"kind":"X","spec":{"replicas":3,"sel":[],"arr":[],"e":[]},"status":{"conditions":[]}})"),
+        {&input}, RepairTarget::Object);
     CHECK(go_json_dump(out) == R"({"kind":"X","spec":{"arr":[],"replicas":3,"sel":{}},"status":{}})");
   }
   SECTION("Retain with desired and observed as references") {
     const json desired = json::parse(R"({"kind":"X","spec":{"sel":{},"list":[{"a":{}}]}})");
     const json observed = json::parse(R"({"kind":"X","spec":{"paused":true,"tpl":{"x":{},"y":[]},"list":[{"b":[]}]}})");
-    const json encoded = json::parse(R"({"kind":"X","spec":{"list":[{"a":[]},{"b":[]}],"paused":true,"sel":[],"tpl":{"x":[],"y":[]}}})");
+    const json encoded =
+        json::parse(R"({"kind":"X","spec":{"list":[{"a":[]},{"b":[]}],"paused":true,"sel":[],"tpl":{"x":[],"y":[]}}})");
     CHECK(go_json_dump(repair_empty_tables(encoded, {&desired, &observed}, RepairTarget::Object)) ==
           R"({"kind":"X","spec":{"list":[{"a":{}},{"b":[]}],"paused":true,"sel":{},"tpl":{"x":{},"y":[]}}})");
     CHECK(go_json_dump(repair_empty_tables(encoded, {}, RepairTarget::Object)) ==
@@ -92,8 +95,9 @@ TEST_CASE("empty-table repair follows Karmada's worked examples", "[json][repair
   }
   SECTION("keys with dots and colons") {
     const json ref = json::parse(R"({"metadata":{"annotations":{"a.b/c":{}}},"spec":{":colons":{},".dots":[]}})");
-    auto out = repair_empty_tables(json::parse(R"({"metadata":{"annotations":{"a.b/c":[]}},"spec":{":colons":[],".dots":[]}})"),
-                                   {&ref}, RepairTarget::Object);
+    auto out = repair_empty_tables(
+        json::parse(R"({"metadata":{"annotations":{"a.b/c":[]}},"spec":{":colons":[],".dots":[]}})"), {&ref},
+        RepairTarget::Object);
     CHECK(go_json_dump(out) == R"({"metadata":{"annotations":{"a.b/c":{}}},"spec":{".dots":[],":colons":{}}})");
   }
   SECTION("lua_convert_test references") {

@@ -27,8 +27,7 @@ struct Answer {
 
 // Runs f(args...) on a fresh state, the arguments pushed lazily or whole. Each argument is
 // pushed on its own, so two arguments are two tables even when equal.
-Answer answer(const std::string& source, const std::vector<json>& args, bool lazy,
-              std::size_t memory = 64u << 20) {
+Answer answer(const std::string& source, const std::vector<json>& args, bool lazy, std::size_t memory = 64u << 20) {
   Vm vm(memory);
   auto script = compile_or_throw(source);
   Answer a;
@@ -44,8 +43,7 @@ Answer answer(const std::string& source, const std::vector<json>& args, bool laz
         }
         return static_cast<int>(args.size());
       },
-      [&](lua_State* L, int first) { a.bytes = go_json_dump(to_json(L, first)); },
-      std::chrono::milliseconds(2000));
+      [&](lua_State* L, int first) { a.bytes = go_json_dump(to_json(L, first)); }, std::chrono::milliseconds(2000));
   return a;
 }
 
@@ -105,12 +103,14 @@ TEST_CASE("lazy inputs: returned untouched, partly read, partly written", "[lazy
   same_answer("function f(o) o.metadata.labels = nil; o.status = nil; return o end", args);
   same_answer("function f(o) o.spec.template.spec.containers[1].image = 'x'; return o end", args);
   same_answer("function f(o) o.extra = {a = o.spec.selector}; o.spec.selector = nil; return o end", args);
-  same_answer("function f(o) return {a = o.spec.emptyObject, b = o.spec.emptyArray, c = o.spec.onlyNulls, "
-              "d = o.spec.holes, e = o.spec.nested} end",
-              args);
-  same_answer("function f(o) return {o.spec.big, o.spec.ratio, o.spec['1'], o.spec['unicodeKëy'], "
-              "o.spec.list[1.0], o.spec.list['1']} end",
-              args);
+  same_answer(
+      "function f(o) return {a = o.spec.emptyObject, b = o.spec.emptyArray, c = o.spec.onlyNulls, "
+      "d = o.spec.holes, e = o.spec.nested} end",
+      args);
+  same_answer(
+      "function f(o) return {o.spec.big, o.spec.ratio, o.spec['1'], o.spec['unicodeKëy'], "
+      "o.spec.list[1.0], o.spec.list['1']} end",
+      args);
 }
 
 TEST_CASE("lazy inputs: iteration order, next and ipairs", "[lazy]") {
@@ -120,32 +120,36 @@ TEST_CASE("lazy inputs: iteration order, next and ipairs", "[lazy]") {
       "if type(v) == 'table' then out[#out + 1] = tostring(k) .. ':{' .. walk(v) .. '}' "
       "else out[#out + 1] = tostring(k) .. '=' .. tostring(v) end end return table.concat(out, ',') end ";
   same_answer(walk + "function f(o) return {walk(o)} end", args);
-  same_answer(walk + "function f(o) o.spec.zzz = 1; o.spec.aaa = 2; o.spec.replicas = nil; "
-                     "o.spec.replicas = 3; return {walk(o.spec)} end",
+  same_answer(walk +
+                  "function f(o) o.spec.zzz = 1; o.spec.aaa = 2; o.spec.replicas = nil; "
+                  "o.spec.replicas = 3; return {walk(o.spec)} end",
               args);
   same_answer(walk + "function f(o) o.metadata.name = nil; return {walk(o.metadata)} end", args);
   same_answer(walk + "function f(o) local x = o.status.replicas; o.status.new = true; return {walk(o.status)} end",
               args);
-  same_answer("function f(o) local k1, v1 = next(o) local k2 = next(o.spec, nil) local k3 = next(o.spec.emptyObject) "
-              "return {k1, type(v1), k2, k3 == nil} end",
-              args);
-  same_answer("function f(o) local out = {} for i, v in ipairs(o.spec.list) do out[#out + 1] = i * 10 + v end "
-              "for i, c in ipairs(o.status.conditions) do out[#out + 1] = c.type end return out end",
-              args);
+  same_answer(
+      "function f(o) local k1, v1 = next(o) local k2 = next(o.spec, nil) local k3 = next(o.spec.emptyObject) "
+      "return {k1, type(v1), k2, k3 == nil} end",
+      args);
+  same_answer(
+      "function f(o) local out = {} for i, v in ipairs(o.spec.list) do out[#out + 1] = i * 10 + v end "
+      "for i, c in ipairs(o.status.conditions) do out[#out + 1] = c.type end return out end",
+      args);
   same_answer("function f(o) local step = ipairs({}) local i, v = step(o.spec.strings, 1) return {i, v} end", args);
-  same_answer("function f(o) local n = 0 for k in pairs(o.spec.template.spec) do n = n + 1 end return {n} end",
-              args);
+  same_answer("function f(o) local n = 0 for k in pairs(o.spec.template.spec) do n = n + 1 end return {n} end", args);
 }
 
 TEST_CASE("lazy inputs: length and the table library", "[lazy]") {
   const std::vector<json> args{object()};
-  same_answer("function f(o) return {#o.spec.list, #o.spec.holes, #o.spec.emptyArray, #o.spec.emptyObject, "
-              "table.getn(o.spec.strings), table.maxn(o.spec.list), select('#', unpack(o.spec.list)), #o.metadata} end",
-              args);
-  same_answer("function f(o) table.insert(o.spec.list, 9) table.insert(o.spec.strings, 1, 'q') "
-              "local r = table.remove(o.spec.list, 1) table.sort(o.spec.strings) "
-              "return {r, table.concat(o.spec.list, ','), table.concat(o.spec.strings, ',')} end",
-              args);
+  same_answer(
+      "function f(o) return {#o.spec.list, #o.spec.holes, #o.spec.emptyArray, #o.spec.emptyObject, "
+      "table.getn(o.spec.strings), table.maxn(o.spec.list), select('#', unpack(o.spec.list)), #o.metadata} end",
+      args);
+  same_answer(
+      "function f(o) table.insert(o.spec.list, 9) table.insert(o.spec.strings, 1, 'q') "
+      "local r = table.remove(o.spec.list, 1) table.sort(o.spec.strings) "
+      "return {r, table.concat(o.spec.list, ','), table.concat(o.spec.strings, ',')} end",
+      args);
   same_answer("function f(o) return {unpack(o.spec.strings, 2, 3)} end", args);
   same_answer("function f(o) return {table.concat(o.spec.strings, '-', 1, 2)} end", args);
   same_answer("function f(o) table.move(o.spec.list, 1, 3, 2) return o.spec.list end", args);
@@ -179,7 +183,7 @@ TEST_CASE("lazy inputs: two arguments, errors of the encoder, kube", "[lazy]") {
   same_answer("function f(a, b) a.spec = b.spec; return a end", two);
   same_answer("function f(a, b) return {x = a.spec, y = a.spec} end", two);  // the same table twice
   same_answer("function f(a, b) a.self = a; return a end", two);
-  same_answer("function f(a, b) a.spec.list[2] = nil; return a.spec.list end", two);  // sparse array
+  same_answer("function f(a, b) a.spec.list[2] = nil; return a.spec.list end", two);     // sparse array
   same_answer("function f(a, b) a.spec.strings.k = 1; return a.spec.strings end", two);  // mixed keys
   same_answer("function f(a, b) a.spec.f = function() end; return a end", two);
   same_answer("local kube = require('kube') function f(o) return kube.accuratePodRequirements(o.spec.template) end",

@@ -284,21 +284,30 @@ const std::vector<Case> kHandCases = {
     {"abc", "%", 2, true},
     {"abc", std::string(33, '(') + std::string(33, ')'), {}, {}},
     {"abc", std::string(32, '(') + "a" + std::string(32, ')'), {}, {}},
-    {std::string(300, 'a'), [] {
+    {std::string(300, 'a'),
+     [] {
        std::string p;
        for (int i = 0; i < 300; ++i) p += "a?";
        return p;
-     }(), {}, {}},
-    {std::string(199, 'a'), [] {
+     }(),
+     {},
+     {}},
+    {std::string(199, 'a'),
+     [] {
        std::string p;
        for (int i = 0; i < 199; ++i) p += "a?";
        return p;
-     }(), {}, {}},
-    {std::string(200, 'a'), [] {
+     }(),
+     {},
+     {}},
+    {std::string(200, 'a'),
+     [] {
        std::string p;
        for (int i = 0; i < 200; ++i) p += "a?";
        return p;
-     }(), {}, {}},
+     }(),
+     {},
+     {}},
     // gmatch and empty matches.
     {"abc", "", {}, {}},
     {"abc", "x*", {}, {}},
@@ -325,14 +334,14 @@ TEST_CASE("pattern functions agree with Lua 5.4 on generated cases", "[pattern]"
   Differ differ;
   Rng rng(20240611);
   const std::vector<std::string> alphabets = {"ab", "abc", "a(b)", "a b.1", "[]%-^$", "xX9 ,"};
-  const std::vector<std::string> atoms = {
-      "a", "b", "c", ".", "%a", "%d", "%s", "%w", "%A", "%p", "%x", "%%", "%.", "%(", "x", " ", "1",
-      "[ab]", "[^a]", "[a-c]", "[]a]", "[%a-]", "[^%s]", "[b-]", "[%]]", "^", "$", "-"};
-  const std::vector<std::string> specials = {"()", "(", ")", "%1", "%2", "%b()", "%bab", "%f[%w]", "%f[^a]",
-                                             "%f[b]", "%", "[", "%f", "%0", "%z", "%b"};
+  const std::vector<std::string> atoms = {"a",    "b",     "c",     ".",    "%a",   "%d", "%s", "%w",   "%A",   "%p",
+                                          "%x",   "%%",    "%.",    "%(",   "x",    " ",  "1",  "[ab]", "[^a]", "[a-c]",
+                                          "[]a]", "[%a-]", "[^%s]", "[b-]", "[%]]", "^",  "$",  "-"};
+  const std::vector<std::string> specials = {"()",     "(",     ")", "%1", "%2", "%b()", "%bab", "%f[%w]",
+                                             "%f[^a]", "%f[b]", "%", "[",  "%f", "%0",   "%z",   "%b"};
   const std::vector<std::string> quantifiers = {"*", "+", "-", "?"};
-  const std::vector<std::optional<lua_Integer>> inits = {std::nullopt, std::nullopt, std::nullopt, 1, 0, 2,
-                                                         -1, -3, 4, 20, -100};
+  const std::vector<std::optional<lua_Integer>> inits = {std::nullopt, std::nullopt, std::nullopt, 1, 0, 2, -1, -3, 4,
+                                                         20,           -100};
   int cases = 0;
   int comparisons = 0;
   for (int i = 0; i < 500; ++i) {
@@ -367,21 +376,34 @@ TEST_CASE("pattern functions agree with Lua 5.4 on generated cases", "[pattern]"
 
 TEST_CASE("pattern functions agree with Lua 5.4 on argument handling", "[pattern]") {
   State state;
-  const std::vector<std::string> calls = {
-      "lib.find(123456, 34)", "lib.find('abc', 'b', '2')", "lib.find('abc', 'b', 2.0)",
-      "lib.find('abc', 'b', 1.5)", "lib.find(nil, 'a')", "lib.find('a')", "lib.find('a', {})",
-      "lib.match('abc', '.', nil)", "lib.match(12.5, '%d+')", "lib.match('abc')",
-      "lib.find('abc', 'b', nil, 1)", "lib.find('a.c', '.', 1, 0)",
-      "lib.find('abc', 'b', math.maxinteger)", "lib.find('abc', 'b', math.mininteger)",
-      "lib.gmatch(nil, 'a')", "lib.gmatch('abc', 'b', 'x')", "lib.gmatch(42, '%d')()",
-      "lib.gmatch('abc', '.', math.maxinteger)()", "lib.gmatch('abc', '.', math.mininteger)()",
-      "('x=1'):match('(%w+)=(%w+)')", "select('#', lib.find('abc', 'x'))",
-      "select('#', lib.match('abc', '()'))"};
+  const std::vector<std::string> calls = {"lib.find(123456, 34)",
+                                          "lib.find('abc', 'b', '2')",
+                                          "lib.find('abc', 'b', 2.0)",
+                                          "lib.find('abc', 'b', 1.5)",
+                                          "lib.find(nil, 'a')",
+                                          "lib.find('a')",
+                                          "lib.find('a', {})",
+                                          "lib.match('abc', '.', nil)",
+                                          "lib.match(12.5, '%d+')",
+                                          "lib.match('abc')",
+                                          "lib.find('abc', 'b', nil, 1)",
+                                          "lib.find('a.c', '.', 1, 0)",
+                                          "lib.find('abc', 'b', math.maxinteger)",
+                                          "lib.find('abc', 'b', math.mininteger)",
+                                          "lib.gmatch(nil, 'a')",
+                                          "lib.gmatch('abc', 'b', 'x')",
+                                          "lib.gmatch(42, '%d')()",
+                                          "lib.gmatch('abc', '.', math.maxinteger)()",
+                                          "lib.gmatch('abc', '.', math.mininteger)()",
+                                          "('x=1'):match('(%w+)=(%w+)')",
+                                          "select('#', lib.find('abc', 'x'))",
+                                          "select('#', lib.match('abc', '()'))"};
   for (const std::string& call : calls) {
-    const std::string wrap = "local lib = %s; local r = table.pack(pcall(function() return table.pack(" + call +
-                             ") end)); local out = {tostring(r[1])}; if r[1] then for i = 1, r[2].n do "
-                             "out[#out + 1] = type(r[2][i]) out[#out + 1] = type(r[2][i]) == 'number' and "
-                             "string.format('%d', r[2][i]) or tostring(r[2][i]) end else out[2] = r[2] end return table.concat(out, ' ')";
+    const std::string wrap =
+        "local lib = %s; local r = table.pack(pcall(function() return table.pack(" + call +
+        ") end)); local out = {tostring(r[1])}; if r[1] then for i = 1, r[2].n do "
+        "out[#out + 1] = type(r[2][i]) out[#out + 1] = type(r[2][i]) == 'number' and "
+        "string.format('%d', r[2][i]) or tostring(r[2][i]) end else out[2] = r[2] end return table.concat(out, ' ')";
     std::string native = wrap;
     native.replace(native.find("%s"), 2, "string");
     std::string ours = wrap;
@@ -394,8 +416,7 @@ TEST_CASE("pattern functions agree with Lua 5.4 on argument handling", "[pattern
 TEST_CASE("gmatch keeps working after the subject is collected from the caller", "[pattern]") {
   State state;
   CHECK(state.eval("local it = P.gmatch(('ab'):rep(3), 'a(b)') collectgarbage() collectgarbage() "
-                   "local out = {} for x in it do out[#out + 1] = x end return table.concat(out, ',')") ==
-        "b,b,b");
+                   "local out = {} for x in it do out[#out + 1] = x end return table.concat(out, ',')") == "b,b,b");
   CHECK(state.eval("local out = {} for k, v in P.gmatch('a=1, b=2', '(%w+)=(%w+)') do out[#out + 1] = k .. v "
                    "end return table.concat(out, ';')") == "a1;b2");
   CHECK(state.eval("return math.type(select(3, P.find('hello', '()ll')))") == "float");
@@ -403,8 +424,7 @@ TEST_CASE("gmatch keeps working after the subject is collected from the caller",
 
 TEST_CASE("deep recursion is reported as a too complex pattern", "[pattern]") {
   State state;
-  CHECK(state.eval("return select(2, pcall(P.find, ('a'):rep(5000), ('a?'):rep(5000)))") ==
-        "pattern too complex");
+  CHECK(state.eval("return select(2, pcall(P.find, ('a'):rep(5000), ('a?'):rep(5000)))") == "pattern too complex");
   CHECK(state.eval("return select(2, pcall(P.match, ('a'):rep(1000), ('a-'):rep(300) .. 'b'))") ==
         "pattern too complex");
   CHECK(state.eval("return select(2, pcall(P.find, 'a', ('('):rep(100)))") == "too many captures");
@@ -461,7 +481,8 @@ TEST_CASE("the budget check stops catastrophic patterns", "[pattern]") {
       g_deadline = start + std::chrono::milliseconds(20);
       // A Lua caller (the for loop) adds its position, as native errors have.
       CHECK_THAT(state.eval(code), Catch::EndsWith("script exceeded its time budget"));
-      CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));  // stopped, not left to run for minutes
+      CHECK(std::chrono::steady_clock::now() - start <
+            std::chrono::seconds(2));  // stopped, not left to run for minutes
       CHECK(g_check_calls > 0);
     }
   }

@@ -53,21 +53,17 @@ TEST_CASE("accuratePodRequirements: absent parts and bare PodSpec", "[pod]") {
   // A bare PodSpec has no `spec` key: Go decodes nothing useful and returns nil.
   CHECK(accurate_pod_requirements({{"containers", {container({{"cpu", "1"}})}}}).is_null());
   // Extra keys next to spec are ignored.
-  const json r = accurate_pod_requirements(
-      {{"replicas", 3}, {"spec", {{"containers", {container({{"cpu", "1"}})}}}}});
+  const json r = accurate_pod_requirements({{"replicas", 3}, {"spec", {{"containers", {container({{"cpu", "1"}})}}}}});
   CHECK(r == json::parse(R"({"resourceRequest": {"cpu": "1"}})"));
   // Empty nodeSelector / tolerations do not make a nodeClaim.
-  CHECK(accurate_pod_requirements(
-            {{"spec", {{"nodeSelector", json::object()}, {"tolerations", json::array()}}}})
+  CHECK(accurate_pod_requirements({{"spec", {{"nodeSelector", json::object()}, {"tolerations", json::array()}}}})
             .is_null());
 }
 
 TEST_CASE("accuratePodRequirements: init containers take the max, overhead is added", "[pod]") {
   const json spec = {
-      {"containers",
-       {container({{"cpu", "100m"}, {"memory", "512Mi"}}), container({{"cpu", "200m"}})}},
-      {"initContainers",
-       {container({{"cpu", "500m"}, {"memory", "256Mi"}}), container({{"cpu", "250m"}})}},
+      {"containers", {container({{"cpu", "100m"}, {"memory", "512Mi"}}), container({{"cpu", "200m"}})}},
+      {"initContainers", {container({{"cpu", "500m"}, {"memory", "256Mi"}}), container({{"cpu", "250m"}})}},
   };
   CHECK(requests_of(spec) == json::parse(R"({"cpu": "500m", "memory": "512Mi"})"));
 
@@ -82,10 +78,10 @@ TEST_CASE("accuratePodRequirements: init containers take the max, overhead is ad
 }
 
 TEST_CASE("accuratePodRequirements: limits are copied into missing requests", "[pod]") {
-  const json spec = {{"containers",
-                      {container({{"cpu", "100m"}}, {{"cpu", "2"}, {"memory", "1Gi"}}),
-                       container(nullptr, {{"cpu", "1"}})}},
-                     {"initContainers", {container(nullptr, {{"memory", "3Gi"}})}}};
+  const json spec = {
+      {"containers",
+       {container({{"cpu", "100m"}}, {{"cpu", "2"}, {"memory", "1Gi"}}), container(nullptr, {{"cpu", "1"}})}},
+      {"initContainers", {container(nullptr, {{"memory", "3Gi"}})}}};
   CHECK(requests_of(spec) == json::parse(R"({"cpu": "1100m", "memory": "3Gi"})"));
 }
 
@@ -113,12 +109,10 @@ TEST_CASE("accuratePodRequirements: resource names and printing", "[pod]") {
   CHECK(requests_of({{"containers", {container(requests)}}}) == expected);
 
   // cpu is rounded up to 1m per quantity, others to whole units; numbers are quantities too.
-  const json rounding = {{"containers",
-                          {container({{"cpu", "0.1m"}, {"memory", "1.5"}}),
-                           container({{"cpu", 2}, {"memory", 0.5}})}}};
+  const json rounding = {
+      {"containers", {container({{"cpu", "0.1m"}, {"memory", "1.5"}}), container({{"cpu", 2}, {"memory", 0.5}})}}};
   CHECK(requests_of(rounding) == json::parse(R"({"cpu": "2001m", "memory": "3"})"));
-  CHECK(requests_of({{"containers", {container({{"memory", "2176Mi"}})}}}) ==
-        json::parse(R"({"memory": "2176Mi"})"));
+  CHECK(requests_of({{"containers", {container({{"memory", "2176Mi"}})}}}) == json::parse(R"({"memory": "2176Mi"})"));
 }
 
 TEST_CASE("accuratePodRequirements: hard node affinity only", "[pod]") {
@@ -167,19 +161,15 @@ TEST_CASE("accuratePodRequirements: Go decoding errors", "[pod]") {
   CHECK(error_of({{"spec", {{"nodeSelector", {{"a", 1}}}}}}) ==
         "json: cannot unmarshal number into Go struct field PodSpec.spec.nodeSelector of type "
         "string");
-  CHECK(
-      error_of({{"spec", json::array({1})}}) ==
-      "json: cannot unmarshal array into Go struct field PodTemplateSpec.spec of type v1.PodSpec");
-  CHECK(error_of(json::array({1})) ==
-        "json: cannot unmarshal array into Go value of type v1.PodTemplateSpec");
+  CHECK(error_of({{"spec", json::array({1})}}) ==
+        "json: cannot unmarshal array into Go struct field PodTemplateSpec.spec of type v1.PodSpec");
+  CHECK(error_of(json::array({1})) == "json: cannot unmarshal array into Go value of type v1.PodTemplateSpec");
   CHECK(error_of({{"spec", {{"containers", {container({{"cpu", "abc"}})}}}}}) ==
         "quantities must match the regular expression "
         "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
-  CHECK_THROWS_AS(accurate_pod_requirements({{"spec", {{"overhead", {{"cpu", "1K"}}}}}}),
-                  QuantityError);
+  CHECK_THROWS_AS(accurate_pod_requirements({{"spec", {{"overhead", {{"cpu", "1K"}}}}}}), QuantityError);
   // A quantity error aborts decoding even after an earlier type error, as in Go.
-  CHECK(error_of({{"spec", {{"affinity", 1}, {"overhead", {{"cpu", "1K"}}}}}}) ==
-        "unable to parse quantity's suffix");
+  CHECK(error_of({{"spec", {{"affinity", 1}, {"overhead", {{"cpu", "1K"}}}}}}) == "unable to parse quantity's suffix");
   // Quantity.UnmarshalJSON trims spaces; nulls are zero quantities.
   CHECK(requests_of({{"containers", {container({{"cpu", " 1 "}, {"memory", nullptr}})}}}) ==
         json::parse(R"({"cpu": "1"})"));
@@ -187,10 +177,8 @@ TEST_CASE("accuratePodRequirements: Go decoding errors", "[pod]") {
 
 TEST_CASE("getPodDependencies: service account", "[pod]") {
   const json tpl = {{"spec", {{"serviceAccountName", "test"}}}};
-  CHECK(
-      pod_dependencies(tpl, "test") ==
-      json::parse(
-          R"([{"apiVersion": "v1", "kind": "ServiceAccount", "namespace": "test", "name": "test"}])"));
+  CHECK(pod_dependencies(tpl, "test") ==
+        json::parse(R"([{"apiVersion": "v1", "kind": "ServiceAccount", "namespace": "test", "name": "test"}])"));
   CHECK(pod_dependencies(tpl, "")[0] ==
         json::parse(R"({"apiVersion": "v1", "kind": "ServiceAccount", "name": "test"})"));
   CHECK(pod_dependencies({{"spec", {{"serviceAccountName", "default"}}}}, "test").is_null());
@@ -233,11 +221,9 @@ TEST_CASE("getPodDependencies: every reference kind", "[pod]") {
   auto ref = [&](const char* kind, const char* name) {
     expected.push_back({{"apiVersion", "v1"}, {"kind", kind}, {"namespace", "ns"}, {"name", name}});
   };
-  for (const char* n : {"cm-env", "cm-envfrom", "cm-init", "cm-proj", "cm-vol"})
-    ref("ConfigMap", n);
-  for (const char* n :
-       {"pull", "s-azure", "s-cephfs", "s-cinder", "s-csi", "s-env", "s-envfrom", "s-ephemeral",
-        "s-flex", "s-iscsi", "s-proj", "s-rbd", "s-scaleio", "s-secret", "s-storageos"}) {
+  for (const char* n : {"cm-env", "cm-envfrom", "cm-init", "cm-proj", "cm-vol"}) ref("ConfigMap", n);
+  for (const char* n : {"pull", "s-azure", "s-cephfs", "s-cinder", "s-csi", "s-env", "s-envfrom", "s-ephemeral",
+                        "s-flex", "s-iscsi", "s-proj", "s-rbd", "s-scaleio", "s-secret", "s-storageos"}) {
     ref("Secret", n);
   }
   ref("ServiceAccount", "sa");

@@ -52,10 +52,18 @@ TEST_CASE("libraries outside the allow-list are absent", "[sandbox]") {
             version = _VERSION, unpack = type(unpack), concat = type(table.concat)}
   end)");
   REQUIRE(r.outcome.status == CallStatus::Ok);
-  CHECK(r.value == json{{"io", "nil"},           {"debug", "nil"},         {"coroutine", "nil"},
-                        {"utf8", "nil"},         {"execute", "nil"},       {"getenv", "nil"},
-                        {"remove", "nil"},       {"exit", "nil"},          {"time", "function"},
-                        {"date", "function"},    {"version", "Lua 5.1"},   {"unpack", "function"},
+  CHECK(r.value == json{{"io", "nil"},
+                        {"debug", "nil"},
+                        {"coroutine", "nil"},
+                        {"utf8", "nil"},
+                        {"execute", "nil"},
+                        {"getenv", "nil"},
+                        {"remove", "nil"},
+                        {"exit", "nil"},
+                        {"time", "function"},
+                        {"date", "function"},
+                        {"version", "Lua 5.1"},
+                        {"unpack", "function"},
                         {"concat", "function"}});
 }
 
@@ -106,8 +114,9 @@ TEST_CASE("string arguments are capped at 1,000,000 bytes", "[sandbox]") {
     return s:upper()
   end)");
   REQUIRE(r.outcome.status == CallStatus::Runtime);
-  CHECK(contains(r.outcome.message, "string length 1000098 exceeds the maximum allowed input string length "
-                                    "1000000 in Karmada lua string lib, please check your lua script."));
+  CHECK(contains(r.outcome.message,
+                 "string length 1000098 exceeds the maximum allowed input string length "
+                 "1000000 in Karmada lua string lib, please check your lua script."));
 }
 
 TEST_CASE("a global assigned by one script is invisible to the next", "[sandbox]") {
@@ -154,7 +163,8 @@ TEST_CASE("numbers print as gopher-lua prints them", "[sandbox]") {
     return {tostring(3), tostring(6/2), "" .. 6/2, "v=" .. 0.1 + 0.2, tostring(1000000.5), 7/2 .. "",
             string.format("%d", 3.7), string.format("%s", 6/2), tostring(2^63), 1e20 .. "", n .. "",
             tostring(n), "task-" .. (n - 1), tostring(1e15)}
-  end)", json::array({5}));
+  end)",
+               json::array({5}));
   REQUIRE(r.outcome.status == CallStatus::Ok);
   CHECK(r.value == json::array({"3", "3", "3", "v=0.30000000000000004", "1.0000005e+06", "3.5", "3", "3",
                                 "9.223372036854776e+18", "1e+20", "5", "5", "task-4", "1000000000000000"}));

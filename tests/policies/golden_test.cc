@@ -18,14 +18,16 @@ using nlohmann::json;
 
 const json& binding_schema() {
   // ClusterResourceBinding's spec is the same type (ResourceBindingSpec) as ResourceBinding's.
-  static const json rb = load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/work.karmada.io_resourcebindings.yaml");
+  static const json rb =
+      load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/work.karmada.io_resourcebindings.yaml");
   return rb;
 }
 
 const json& crd_schema(const std::string& kind) {
-  static const json pp = load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/policy.karmada.io_propagationpolicies.yaml");
-  static const json cpp =
-      load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/policy.karmada.io_clusterpropagationpolicies.yaml");
+  static const json pp =
+      load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/policy.karmada.io_propagationpolicies.yaml");
+  static const json cpp = load_crd_schema(std::string(CELL0_SHARED_DIR) +
+                                          "/karmada-crds/policy.karmada.io_clusterpropagationpolicies.yaml");
   return kind == "PropagationPolicy" ? pp : cpp;
 }
 
@@ -90,7 +92,8 @@ void check_case(const GoldenCase& c) {
       }
     }
     const std::string kind = d.object.is_object() ? d.object.value("kind", "") : "";
-    const bool karmada_policy = d.object.is_object() && d.object.value("apiVersion", "") == "policy.karmada.io/v1alpha1";
+    const bool karmada_policy =
+        d.object.is_object() && d.object.value("apiVersion", "") == "policy.karmada.io/v1alpha1";
     if (karmada_policy && (kind == "PropagationPolicy" || kind == "ClusterPropagationPolicy")) {
       const auto errors = schema_errors(d.object, crd_schema(kind));
       for (const auto& e : errors) UNSCOPED_INFO("schema: " << e);

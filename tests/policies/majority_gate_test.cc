@@ -38,7 +38,8 @@ TEST_CASE("ToleratesTaint: the facts of reference §6", "[majority][tolerations]
   // The effect must match when the toleration names one.
   CHECK_FALSE(toleration_tolerates_taint(json{{"key", "K"}, {"operator", "Exists"}, {"effect", "NoExecute"}}, plain));
   // Lt / Gt (refused by Karmada's validation) and unknown operators tolerate nothing.
-  CHECK_FALSE(toleration_tolerates_taint(json{{"key", "K"}, {"operator", "Gt"}, {"value", "1"}}, {"K", "2", "NoSchedule"}));
+  CHECK_FALSE(
+      toleration_tolerates_taint(json{{"key", "K"}, {"operator", "Gt"}, {"value", "1"}}, {"K", "2", "NoSchedule"}));
   CHECK_FALSE(toleration_tolerates_taint(json("K"), plain));
 }
 
@@ -63,15 +64,18 @@ TEST_CASE("cluster affinity: names, exclude and label selectors as Karmada match
   CHECK(cluster_matches_affinity(bare, json::parse(R"({"labelSelector":{}})")));
   CHECK(cluster_matches_affinity(data, json::parse(R"({"labelSelector":{"matchLabels":{"tier":"data"}}})")));
   CHECK_FALSE(cluster_matches_affinity(bare, json::parse(R"({"labelSelector":{"matchLabels":{"tier":"data"}}})")));
-  const json not_in = json::parse(R"({"labelSelector":{"matchExpressions":[{"key":"disk","operator":"NotIn","values":["hdd"]}]}})");
+  const json not_in =
+      json::parse(R"({"labelSelector":{"matchExpressions":[{"key":"disk","operator":"NotIn","values":["hdd"]}]}})");
   CHECK(cluster_matches_affinity(data, not_in));
   CHECK(cluster_matches_affinity(bare, not_in));  // NotIn matches a cluster without the key
-  const json missing = json::parse(R"({"labelSelector":{"matchExpressions":[{"key":"gpu","operator":"DoesNotExist"}]}})");
+  const json missing =
+      json::parse(R"({"labelSelector":{"matchExpressions":[{"key":"gpu","operator":"DoesNotExist"}]}})");
   CHECK(cluster_matches_affinity(data, missing));
   // Selectors apimachinery refuses match nothing (Karmada treats the error as "no").
-  for (const char* bad : {R"({"key":"tier","operator":"In","values":[]})", R"({"key":"tier","operator":"Exists","values":["x"]})",
-                          R"({"key":"tier","operator":"Gt","values":["1"]})", R"({"key":"bad key","operator":"Exists"})",
-                          R"({"key":"tier","operator":"In","values":["not a value"]})"}) {
+  for (const char* bad :
+       {R"({"key":"tier","operator":"In","values":[]})", R"({"key":"tier","operator":"Exists","values":["x"]})",
+        R"({"key":"tier","operator":"Gt","values":["1"]})", R"({"key":"bad key","operator":"Exists"})",
+        R"({"key":"tier","operator":"In","values":["not a value"]})"}) {
     INFO(bad);
     CHECK_FALSE(cluster_matches_affinity(data, json{{"labelSelector", {{"matchExpressions", {json::parse(bad)}}}}}));
   }

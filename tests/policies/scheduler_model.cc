@@ -33,7 +33,8 @@ std::string name_of(const json& cluster) { return str(at(cluster, "metadata"), "
 std::vector<std::string> zones_of(const json& cluster) {
   std::vector<std::string> zones;
   const json& spec = at(cluster, "spec");
-  for (const json& z : at(spec, "zones").is_array() ? at(spec, "zones") : json::array()) zones.push_back(z.get<std::string>());
+  for (const json& z : at(spec, "zones").is_array() ? at(spec, "zones") : json::array())
+    zones.push_back(z.get<std::string>());
   // The aggregated apiserver copies the deprecated spec.zone into spec.zones on write.
   if (zones.empty() && !str(spec, "zone").empty()) zones.push_back(str(spec, "zone"));
   return zones;
@@ -77,7 +78,8 @@ bool affinity_matches(const json& term, const json& cluster) {
     std::vector<std::string> values;
     if (key == "provider" || key == "region") values.push_back(str(spec, key.c_str()));
     if (key == "zone") values = zones_of(cluster);
-    const bool any_in = std::any_of(values.begin(), values.end(), [&](const auto& v) { return in_list(at(r, "values"), v); });
+    const bool any_in =
+        std::any_of(values.begin(), values.end(), [&](const auto& v) { return in_list(at(r, "values"), v); });
     if (op == "In" && !any_in) return false;
     if (op == "NotIn" && any_in) return false;
   }
@@ -85,11 +87,12 @@ bool affinity_matches(const json& term, const json& cluster) {
 }
 
 bool taints_tolerated(const json& cluster, const json& tolerations) {
-  for (const json& taint : at(at(cluster, "spec"), "taints").is_array() ? at(at(cluster, "spec"), "taints") : json::array()) {
+  for (const json& taint :
+       at(at(cluster, "spec"), "taints").is_array() ? at(at(cluster, "spec"), "taints") : json::array()) {
     const std::string effect = str(taint, "effect");
     if (effect != "NoSchedule" && effect != "NoExecute") continue;
-    const bool ok = tolerations.is_array() &&
-                    std::any_of(tolerations.begin(), tolerations.end(), [&](const json& t) { return model_tolerates(t, taint); });
+    const bool ok = tolerations.is_array() && std::any_of(tolerations.begin(), tolerations.end(),
+                                                          [&](const json& t) { return model_tolerates(t, taint); });
     if (!ok) return false;
   }
   return true;
@@ -190,7 +193,8 @@ Scheduled divide(const json& placement, const std::vector<const ModelCluster*>& 
   return out;
 }
 
-std::vector<const ModelCluster*> filter(const json& placement, const json& term, const std::vector<ModelCluster>& clusters) {
+std::vector<const ModelCluster*> filter(const json& placement, const json& term,
+                                        const std::vector<ModelCluster>& clusters) {
   const json& spread = at(placement, "spreadConstraints");
   std::set<std::string> fields;
   for (const json& c : spread.is_array() ? spread : json::array()) fields.insert(str(c, "spreadByField"));
@@ -277,7 +281,8 @@ std::vector<std::string> feasible_clusters(const json& raw_placement, const std:
   const json placement = defaulted(raw_placement.is_object() ? raw_placement : json::object());
   const json& terms = at(placement, "clusterAffinities");
   std::set<std::string> names;
-  for (const json& term : terms.is_array() && !terms.empty() ? terms : json::array({at(placement, "clusterAffinity")})) {
+  for (const json& term :
+       terms.is_array() && !terms.empty() ? terms : json::array({at(placement, "clusterAffinity")})) {
     for (const auto* c : filter(placement, term, clusters)) names.insert(name_of(c->object));
   }
   return {names.begin(), names.end()};
@@ -286,7 +291,8 @@ std::vector<std::string> feasible_clusters(const json& raw_placement, const std:
 Scheduled schedule(const json& raw_placement, const std::vector<ModelCluster>& clusters, long long replicas) {
   const json placement = defaulted(raw_placement.is_object() ? raw_placement : json::object());
   const json& terms = at(placement, "clusterAffinities");
-  if (!terms.is_array() || terms.empty()) return schedule_term(placement, at(placement, "clusterAffinity"), clusters, replicas);
+  if (!terms.is_array() || terms.empty())
+    return schedule_term(placement, at(placement, "clusterAffinity"), clusters, replicas);
   Scheduled last;
   for (const json& term : terms) {  // the first term that schedules wins
     last = schedule_term(placement, term, clusters, replicas);

@@ -18,12 +18,12 @@
 namespace cell0::testing {
 
 struct ModelCluster {
-  nlohmann::json object;  // a Karmada Cluster
+  nlohmann::json object;      // a Karmada Cluster
   long long available = 100;  // the estimator's available replicas
 };
 
 struct Scheduled {
-  std::string error;                         // non-empty: scheduling failed (Karmada's message)
+  std::string error;                          // non-empty: scheduling failed (Karmada's message)
   std::map<std::string, long long> replicas;  // cluster -> replicas, clusters with 0 dropped
 };
 

@@ -26,7 +26,8 @@ TEST_CASE("model §6: ToleratesTaint", "[model]") {
   const json equal_true = {{"key", "K"}, {"operator", "Equal"}, {"value", "true"}, {"effect", "NoSchedule"}};
   CHECK_FALSE(model_tolerates(equal_true, plain_taint));
   CHECK(model_tolerates(equal_true, valued_taint));
-  CHECK(model_tolerates(json{{"key", "K"}, {"operator", "Exists"}}, json{{"key", "K"}, {"value", "x"}, {"effect", "NoExecute"}}));
+  CHECK(model_tolerates(json{{"key", "K"}, {"operator", "Exists"}},
+                        json{{"key", "K"}, {"value", "x"}, {"effect", "NoExecute"}}));
   CHECK(model_tolerates(json{{"operator", "Exists"}}, valued_taint));
   CHECK(model_tolerates(json{{"key", "K"}}, plain_taint));  // empty operator: Equal
 }
@@ -49,14 +50,16 @@ TEST_CASE("model §3: maxGroups 0 selects no cluster", "[model]") {
   CHECK(schedule(placement, cs, 2).error == "no enough resource when selecting 0 clusters");
   placement["replicaScheduling"] = {{"replicaSchedulingType", "Divided"}, {"replicaDivisionPreference", "Aggregated"}};
   CHECK(schedule(placement, cs, 2).error == "no enough resource when selecting 0 clusters");
-  placement["spreadConstraints"] = {{{"spreadByField", "region"}, {"minGroups", 1}}, {{"spreadByField", "cluster"}, {"minGroups", 1}, {"maxGroups", 2}}};
+  placement["spreadConstraints"] = {{{"spreadByField", "region"}, {"minGroups", 1}},
+                                    {{"spreadByField", "cluster"}, {"minGroups", 1}, {"maxGroups", 2}}};
   CHECK_FALSE(schedule(placement, cs, 2).error.empty());
 }
 
 TEST_CASE("model §3: the spread filter drops clusters without spec.zones for a zone constraint", "[model]") {
   const std::vector<ModelCluster> cs{cluster("a", "z1"), cluster("b", "")};
-  const json placement = {{"spreadConstraints", {{{"spreadByField", "zone"}, {"minGroups", 1}},
-                                                 {{"spreadByField", "cluster"}, {"minGroups", 1}, {"maxGroups", 5}}}},
+  const json placement = {{"spreadConstraints",
+                           {{{"spreadByField", "zone"}, {"minGroups", 1}},
+                            {{"spreadByField", "cluster"}, {"minGroups", 1}, {"maxGroups", 5}}}},
                           {"replicaScheduling", kDynamic}};
   CHECK(feasible_clusters(placement, cs) == std::vector<std::string>{"a"});
   CHECK(schedule(placement, cs, 2).replicas == std::map<std::string, long long>{{"a", 2}});
@@ -75,20 +78,20 @@ TEST_CASE("model §3: Webster apportionment, dynamic and static", "[model]") {
   // Not enough available replicas.
   CHECK(schedule(placement, cs, 50).error == "Clusters available replicas 39 are not enough");
   // Static: the largest weight of the matching rules; unmatched clusters 0.
-  placement["replicaScheduling"] = {
-      {"replicaSchedulingType", "Divided"},
-      {"replicaDivisionPreference", "Weighted"},
-      {"weightPreference",
-       {{"staticWeightList",
-         {{{"targetCluster", {{"clusterNames", {"a"}}}}, {"weight", 1}},
-          {{"targetCluster", {{"clusterNames", {"a", "b"}}}}, {"weight", 2}}}}}}};
+  placement["replicaScheduling"] = {{"replicaSchedulingType", "Divided"},
+                                    {"replicaDivisionPreference", "Weighted"},
+                                    {"weightPreference",
+                                     {{"staticWeightList",
+                                       {{{"targetCluster", {{"clusterNames", {"a"}}}}, {"weight", 1}},
+                                        {{"targetCluster", {{"clusterNames", {"a", "b"}}}}, {"weight", 2}}}}}}};
   CHECK(schedule(placement, cs, 4).replicas == std::map<std::string, long long>{{"a", 2}, {"b", 2}});
 }
 
 TEST_CASE("model §3: Aggregated packs, Duplicated copies, affinity is AND, first affinity term wins", "[model]") {
   const std::vector<ModelCluster> cs{cluster("a", "z1", 50, json::array(), {{"t", "x"}}),
                                      cluster("b", "z2", 10, json::array(), {{"t", "y"}})};
-  json placement = {{"replicaScheduling", {{"replicaSchedulingType", "Divided"}, {"replicaDivisionPreference", "Aggregated"}}}};
+  json placement = {
+      {"replicaScheduling", {{"replicaSchedulingType", "Divided"}, {"replicaDivisionPreference", "Aggregated"}}}};
   CHECK(schedule(placement, cs, 4).replicas == std::map<std::string, long long>{{"a", 4}});
   placement["replicaScheduling"] = {{"replicaSchedulingType", "Duplicated"}};
   CHECK(schedule(placement, cs, 3).replicas == std::map<std::string, long long>{{"a", 3}, {"b", 3}});
@@ -102,7 +105,8 @@ TEST_CASE("model §3: Aggregated packs, Duplicated copies, affinity is AND, firs
   CHECK(schedule(placement, cs, 1).replicas == std::map<std::string, long long>{{"a", 1}});
 }
 
-TEST_CASE("model §3/§6: a NoSchedule taint keeps out policies that do not tolerate it; PreferNoSchedule does not", "[model]") {
+TEST_CASE("model §3/§6: a NoSchedule taint keeps out policies that do not tolerate it; PreferNoSchedule does not",
+          "[model]") {
   const json valued = json::array({{{"key", "pure-control-cluster"}, {"value", "true"}, {"effect", "NoSchedule"}}});
   const json soft = json::array({{{"key", "x"}, {"effect", "PreferNoSchedule"}}});
   const std::vector<ModelCluster> cs{cluster("cell0", "z1", 100, valued), cluster("b", "z2", 100, soft)};

@@ -36,9 +36,10 @@ using nlohmann::json;
 std::filesystem::path scheduling_dir() { return std::filesystem::path(CELL0_SOURCE_DIR) / "tests/policies/scheduling"; }
 
 const json& crd_schema(const std::string& kind) {
-  static const json pp = load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/policy.karmada.io_propagationpolicies.yaml");
-  static const json cpp =
-      load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/policy.karmada.io_clusterpropagationpolicies.yaml");
+  static const json pp =
+      load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/policy.karmada.io_propagationpolicies.yaml");
+  static const json cpp = load_crd_schema(std::string(CELL0_SHARED_DIR) +
+                                          "/karmada-crds/policy.karmada.io_clusterpropagationpolicies.yaml");
   return kind == "PropagationPolicy" ? pp : cpp;
 }
 
@@ -81,7 +82,8 @@ void check_case(const std::string& name, const json& doc) {
   const json wanted_warnings = expect.value("warnings", json::array());
   for (const auto& w : d.warnings) UNSCOPED_INFO("warning: " << w);
   REQUIRE(d.warnings.size() == wanted_warnings.size());
-  for (std::size_t i = 0; i < d.warnings.size(); ++i) CHECK(contains_text(d.warnings[i], wanted_warnings[i].get<std::string>()));
+  for (std::size_t i = 0; i < d.warnings.size(); ++i)
+    CHECK(contains_text(d.warnings[i], wanted_warnings[i].get<std::string>()));
   if (!d.allowed) {
     CHECK(contains_text(d.message, expect.at("denial").get<std::string>()));
     return;
@@ -95,8 +97,9 @@ void check_case(const std::string& name, const json& doc) {
 
   const long long replicas = doc.value("replicas", 4LL);
   const Scheduled s = schedule(d.object["spec"].value("placement", json::object()), clusters, replicas);
-  INFO(name << " placement:\n" << common::to_yaml(d.object["spec"]["placement"]) << "scheduled: "
-            << json(s.replicas).dump() << " error: " << s.error);
+  INFO(name << " placement:\n"
+            << common::to_yaml(d.object["spec"]["placement"]) << "scheduled: " << json(s.replicas).dump()
+            << " error: " << s.error);
   if (expect.contains("error")) {
     CHECK(contains_text(s.error, expect["error"].get<std::string>()));
     return;

@@ -68,7 +68,8 @@ TEST_CASE("ToleratesTaint as Kubernetes defines it (karmada-scheduling.md §6)",
   CHECK(tolerates_taint(json{{"operator", "Equal"}}, "any", "", "NoSchedule"));
   CHECK_FALSE(tolerates_taint(json{{"operator", "Equal"}}, "any", "v", "NoSchedule"));
   // The effect must match when set.
-  CHECK_FALSE(tolerates_taint(json{{"key", "K"}, {"operator", "Exists"}, {"effect", "NoExecute"}}, "K", "", "NoSchedule"));
+  CHECK_FALSE(
+      tolerates_taint(json{{"key", "K"}, {"operator", "Exists"}, {"effect", "NoExecute"}}, "K", "", "NoSchedule"));
   // Other operators (Lt/Gt: refused by Karmada's validation) tolerate nothing.
   CHECK_FALSE(tolerates_taint(json{{"key", "K"}, {"operator", "Lt"}, {"value", "1"}}, "K", "", "NoSchedule"));
   CHECK_FALSE(tolerates_taint(json("K"), "K", "", "NoSchedule"));
@@ -77,7 +78,8 @@ TEST_CASE("ToleratesTaint as Kubernetes defines it (karmada-scheduling.md §6)",
 TEST_CASE("the pure-control key is reserved whatever the operator, value or effect", "[tolerations]") {
   const Taint taint;
   CHECK(claims_pure_control(json{{"key", "pure-control-cluster"}, {"operator", "Equal"}, {"value", "true"}}, taint));
-  CHECK(claims_pure_control(json{{"key", "pure-control-cluster"}, {"operator", "Exists"}, {"effect", "NoExecute"}}, taint));
+  CHECK(claims_pure_control(json{{"key", "pure-control-cluster"}, {"operator", "Exists"}, {"effect", "NoExecute"}},
+                            taint));
   CHECK(claims_pure_control(json{{"key", "pure-control-cluster"}, {"operator", "Lt"}, {"value", "3"}}, taint));
   CHECK(claims_pure_control(json{{"operator", "Exists"}}, taint));
   CHECK(claims_pure_control(json{{"operator", "Equal"}}, taint));  // tolerates the value-less taint
@@ -130,14 +132,18 @@ TEST_CASE("policy file: defaults, partial files, errors naming the field", "[pol
       return load ? std::string() : load.error().message;
     };
     CHECK(error(R"({"pureControl": {"taint": {"key": "bad key"}}})").starts_with("pureControl.taint.key: "));
-    CHECK(error(R"({"pureControl": {"clusterNames": "cell0"}})") == "pureControl.clusterNames: must be a list of strings, got a string");
+    CHECK(error(R"({"pureControl": {"clusterNames": "cell0"}})") ==
+          "pureControl.clusterNames: must be a list of strings, got a string");
     CHECK(error(R"({"whitelist": {"resources": [{}]}})").starts_with("whitelist.resources[0]: must set at least one"));
-    CHECK(error(R"({"whitelist": {"resources": [{"group": "x"}]}})").starts_with("whitelist.resources[0].group: unknown field"));
+    CHECK(error(R"({"whitelist": {"resources": [{"group": "x"}]}})")
+              .starts_with("whitelist.resources[0].group: unknown field"));
     CHECK(error(R"({"whitelist": {"namespaces": [""]}})") == "whitelist.namespaces[0]: must not be empty");
     CHECK(error(R"({"anydoor": {"minZones": 0}})") == "anydoor.minZones: must be between 1 and 16, got 0");
     CHECK(error(R"({"anydoor": []})") == "anydoor: must be a mapping, got a list");
-    CHECK(error(R"({"anydoor": {"maxClusters": 0}})") == "anydoor.maxClusters: must be between minZones (2) and 10000, got 0");
-    CHECK(error(R"({"anydoor": {"gatewayKinds": [{"kind": "X"}]}})") == "anydoor.gatewayKinds[0]: must set apiVersion and kind");
+    CHECK(error(R"({"anydoor": {"maxClusters": 0}})") ==
+          "anydoor.maxClusters: must be between minZones (2) and 10000, got 0");
+    CHECK(error(R"({"anydoor": {"gatewayKinds": [{"kind": "X"}]}})") ==
+          "anydoor.gatewayKinds[0]: must set apiVersion and kind");
     CHECK(error(R"({"pureControl": {"taint": {"value": "a/b"}}})").starts_with("pureControl.taint.value: "));
     CHECK(error(R"([1])") == "policy: must be a mapping, got a list");
     // Found by fuzz_admission_review: a NUL in a key used to cut the message to nothing.
@@ -170,19 +176,22 @@ TEST_CASE("Karmada placement validation accepts what the rules produce", "[valid
   json bad = ok;
   bad["spec"]["placement"]["clusterAffinity"]["labelSelector"]["matchExpressions"][0]["values"] = json::array();
   CHECK(validate_placement(bad) ==
-        std::vector<std::string>{"spec.placement.clusterAffinity.labelSelector.matchExpressions[0].values: Required value: "
-                                 "must be specified when `operator` is 'In' or 'NotIn'"});
+        std::vector<std::string>{
+            "spec.placement.clusterAffinity.labelSelector.matchExpressions[0].values: Required value: "
+            "must be specified when `operator` is 'In' or 'NotIn'"});
   bad = ok;
   bad["spec"]["placement"]["clusterTolerations"][0] = {{"operator", "Equal"}, {"tolerationSeconds", 5}};
   CHECK(validate_placement(bad).size() == 2);
   bad = ok;
   bad["spec"]["placement"].erase("clusterAffinity");
-  bad["spec"]["placement"]["clusterAffinities"] = {{{"affinityName", "a"}, {"overflowAffinities", {{{"affinityName", "a"}}}}}};
+  bad["spec"]["placement"]["clusterAffinities"] = {
+      {{"affinityName", "a"}, {"overflowAffinities", {{{"affinityName", "a"}}}}}};
   CHECK(validate_placement(bad).size() == 2);  // duplicate name, overflow without Aggregated / dynamic weight
 }
 
 TEST_CASE("the schema validator catches what it claims to", "[schema]") {
-  const json schema = load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/policy.karmada.io_propagationpolicies.yaml");
+  const json schema =
+      load_crd_schema(std::string(CELL0_SHARED_DIR) + "/karmada-crds/policy.karmada.io_propagationpolicies.yaml");
   json pp = json::parse(R"({"apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy",
     "metadata": {"name": "x", "namespace": "y", "labels": {"a": "b"}},
     "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],

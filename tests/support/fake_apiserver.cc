@@ -2,14 +2,14 @@
 
 #include <fstream>
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
 #include <openssl/ssl.h>
+#include <catch2/catch.hpp>
 
 #include "certs/generate.h"
 #include "certs/pem.h"
-#include "policies/cluster_taint.h"
 #include "common/base64.h"
+#include "policies/cluster_taint.h"
 
 namespace cell0::testing {
 
@@ -19,8 +19,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 json status(int code, const std::string& reason, const std::string& message) {
-  return {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Failure"},
-          {"message", message}, {"reason", reason}, {"code", code}};
+  return {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", json::object()},
+          {"status", "Failure"}, {"message", message}, {"reason", reason},
+          {"code", code}};
 }
 
 void reply_status(httplib::Response& res, int code, const std::string& reason, const std::string& message) {
@@ -53,7 +54,10 @@ json make_cluster(const std::string& name, const json& labels, const json& taint
 }
 
 json make_namespace(const std::string& name, const json& annotations) {
-  json ns = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}, {"spec", {{"finalizers", {"kubernetes"}}}}};
+  json ns = {{"apiVersion", "v1"},
+             {"kind", "Namespace"},
+             {"metadata", {{"name", name}}},
+             {"spec", {{"finalizers", {"kubernetes"}}}}};
   if (!annotations.empty()) ns["metadata"]["annotations"] = annotations;
   return ns;
 }
@@ -140,8 +144,11 @@ std::filesystem::path FakeApiServer::write_kubeconfig(const json& user, const st
       {"apiVersion", "v1"},
       {"kind", "Config"},
       {"current-context", "karmada"},
-      {"clusters", {{{"name", "karmada-apiserver"},
-                     {"cluster", {{"server", url()}, {"certificate-authority-data", common::base64_encode(ca_pem.empty() ? ca_pem_ : ca_pem)}}}}}},
+      {"clusters",
+       {{{"name", "karmada-apiserver"},
+         {"cluster",
+          {{"server", url()},
+           {"certificate-authority-data", common::base64_encode(ca_pem.empty() ? ca_pem_ : ca_pem)}}}}}},
       {"users", {{{"name", "admin"}, {"user", user}}}},
       {"contexts", {{{"name", "karmada"}, {"context", {{"cluster", "karmada-apiserver"}, {"user", "admin"}}}}}},
   };
@@ -278,10 +285,14 @@ void FakeApiServer::handle(const httplib::Request& req, httplib::Response& res) 
     std::lock_guard lock(mutex_);
     if (!who.empty() && !is_watch && take(faults_.slow_requests)) delay = faults_.slow;
     if (!who.empty()) {
-      if (is_watch) fail = take(faults_.watch_5xx);
-      else if (req.method == "PATCH") fail = take(faults_.patch_5xx);
-      else if (name.empty()) fail = take(faults_.list_5xx);
-      else fail = take(faults_.get_5xx);
+      if (is_watch)
+        fail = take(faults_.watch_5xx);
+      else if (req.method == "PATCH")
+        fail = take(faults_.patch_5xx);
+      else if (name.empty())
+        fail = take(faults_.list_5xx);
+      else
+        fail = take(faults_.get_5xx);
     }
   }
   if (delay.count() > 0) std::this_thread::sleep_for(delay);
@@ -330,16 +341,17 @@ void FakeApiServer::list(const httplib::Request& req, httplib::Response& res) {
   }
   json meta = {{"resourceVersion", std::to_string(snapshot)}};
   if (!next.empty()) meta["continue"] = next;
-  res.set_content(json{{"apiVersion", "cluster.karmada.io/v1alpha1"}, {"kind", "ClusterList"}, {"metadata", meta},
-                       {"items", items}}
-                      .dump(),
-                  "application/json");
+  res.set_content(
+      json{{"apiVersion", "cluster.karmada.io/v1alpha1"}, {"kind", "ClusterList"}, {"metadata", meta}, {"items", items}}
+          .dump(),
+      "application/json");
 }
 
 void FakeApiServer::get(const std::string& name, httplib::Response& res) {
   std::lock_guard lock(mutex_);
   const auto it = clusters_.find(name);
-  if (it == clusters_.end()) return reply_status(res, 404, "NotFound", "clusters.cluster.karmada.io \"" + name + "\" not found");
+  if (it == clusters_.end())
+    return reply_status(res, 404, "NotFound", "clusters.cluster.karmada.io \"" + name + "\" not found");
   res.set_content(it->second.dump(), "application/json");
 }
 
@@ -380,11 +392,13 @@ void FakeApiServer::patch(const std::string& name, const httplib::Request& req, 
   } catch (const json::exception& e) {
     return reply_status(res, 422, "Invalid", std::string("the patch does not apply: ") + e.what());
   }
-  if (next["metadata"].value("name", "") != name || next["metadata"]["resourceVersion"] != stored["metadata"]["resourceVersion"]) {
+  if (next["metadata"].value("name", "") != name ||
+      next["metadata"]["resourceVersion"] != stored["metadata"]["resourceVersion"]) {
     return reply_status(res, 422, "Invalid", "metadata.name and metadata.resourceVersion cannot be patched here");
   }
   if (const auto errors = policies::validate_cluster_taints(next); !errors.empty()) {
-    return reply_status(res, 422, "Invalid", "Cluster.cluster.karmada.io \"" + name + "\" is invalid: " + errors.front());
+    return reply_status(res, 422, "Invalid",
+                        "Cluster.cluster.karmada.io \"" + name + "\" is invalid: " + errors.front());
   }
   if (next != stored) {
     stored = write_locked("MODIFIED", std::move(next));
@@ -423,7 +437,8 @@ void FakeApiServer::watch(const httplib::Request& req, httplib::Response& res) {
     s->generation = watch_generation_;
     s->drop_after = faults_.watch_drop_after_events;
     faults_.watch_drop_after_events = -1;
-    const long long timeout = req.has_param("timeoutSeconds") ? std::stoll(req.get_param_value("timeoutSeconds")) : 1800;
+    const long long timeout =
+        req.has_param("timeoutSeconds") ? std::stoll(req.get_param_value("timeoutSeconds")) : 1800;
     s->end = Clock::now() + std::chrono::seconds(timeout);
     s->next_bookmark = Clock::now() + options_.bookmark_interval;
   }
@@ -439,9 +454,9 @@ void FakeApiServer::watch(const httplib::Request& req, httplib::Response& res) {
           return true;
         }
         if (s->gone) {
-          const std::string line = event_line(
-              "ERROR", status(410, "Expired", "too old resource version: " + std::to_string(s->from) + " (" +
-                                                   std::to_string(compacted_ - 1) + ")"));
+          const std::string line = event_line("ERROR", status(410, "Expired",
+                                                              "too old resource version: " + std::to_string(s->from) +
+                                                                  " (" + std::to_string(compacted_ - 1) + ")"));
           sink.write(line.data(), line.size());
           sink.done();
           return true;

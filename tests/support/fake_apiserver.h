@@ -1,7 +1,7 @@
 // A protocol test server for clusters.cluster.karmada.io/v1alpha1, standing in for
 // karmada-apiserver (none can be installed here); with Options::collection another collection
-// (v1 namespaces for the Cell0 namespace cache) under the same semantics. Loopback, TLS, client-certificate or bearer-token
-// authentication, and the API semantics the reconciler relies on:
+// (v1 namespaces for the Cell0 namespace cache) under the same semantics. Loopback, TLS, client-certificate or
+// bearer-token authentication, and the API semantics the reconciler relies on:
 //   GET    .../clusters?limit=N&continue=T   list pages sorted by name; an expired token -> 410
 //   GET    .../clusters?watch=1&resourceVersion=V&allowWatchBookmarks=true&timeoutSeconds=S
 //          newline-delimited events after V (no V: ADDED for every cluster first), BOOKMARKs,
@@ -48,8 +48,8 @@ struct Faults {
   int watch_5xx = 0;                 // next N watches: 503
   int get_5xx = 0;
   int patch_5xx = 0;
-  int patch_conflicts = 0;  // next N patches: another writer changes the cluster first (-> 409)
-  int slow_requests = 0;    // next N non-watch requests wait `slow` before answering
+  int patch_conflicts = 0;    // next N patches: another writer changes the cluster first (-> 409)
+  int slow_requests = 0;      // next N non-watch requests wait `slow` before answering
   bool hold_watches = false;  // new watches wait (before reading their version) until this is cleared
   std::chrono::milliseconds slow{0};
   // PropagationPolicies / ClusterPropagationPolicies (fake_apiserver_policies.cc).

@@ -1,7 +1,7 @@
 // The PropagationPolicy / ClusterPropagationPolicy half of the protocol test server, for the
 // placement reconciler: list of every namespace, get, and JSON Patch guarded like the Clusters'.
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 #include "tests/support/fake_apiserver.h"
 
@@ -15,8 +15,13 @@ constexpr const char* kGroup = "/apis/policy.karmada.io/v1alpha1";
 
 void reply(httplib::Response& res, int code, const std::string& reason, const std::string& message) {
   res.status = code;
-  res.set_content(json{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Failure"},
-                       {"message", message}, {"reason", reason}, {"code", code}}
+  res.set_content(json{{"kind", "Status"},
+                       {"apiVersion", "v1"},
+                       {"metadata", json::object()},
+                       {"status", "Failure"},
+                       {"message", message},
+                       {"reason", reason},
+                       {"code", code}}
                       .dump(),
                   "application/json");
 }
@@ -27,7 +32,8 @@ std::string object_path(const std::string& kind, const std::string& ns, const st
 }
 
 std::string path_of(const json& policy) {
-  return object_path(policy.value("kind", ""), policy["metadata"].value("namespace", ""), policy["metadata"].value("name", ""));
+  return object_path(policy.value("kind", ""), policy["metadata"].value("namespace", ""),
+                     policy["metadata"].value("name", ""));
 }
 
 }  // namespace
@@ -39,7 +45,8 @@ json FakeApiServer::put_policy(json policy) {
   return policy;
 }
 
-std::optional<json> FakeApiServer::policy(const std::string& kind, const std::string& ns, const std::string& name) const {
+std::optional<json> FakeApiServer::policy(const std::string& kind, const std::string& ns,
+                                          const std::string& name) const {
   std::lock_guard lock(mutex_);
   const auto it = policies_.find(object_path(kind, ns, name));
   if (it == policies_.end()) return std::nullopt;
@@ -69,8 +76,10 @@ void FakeApiServer::handle_policy(const httplib::Request& req, httplib::Response
       for (const auto& [p, object] : policies_) {
         if (object.value("kind", "") == kind) items.push_back(object);
       }
-      res.set_content(json{{"apiVersion", "policy.karmada.io/v1alpha1"}, {"kind", kind + "List"},
-                           {"metadata", {{"resourceVersion", std::to_string(rv_)}}}, {"items", items}}
+      res.set_content(json{{"apiVersion", "policy.karmada.io/v1alpha1"},
+                           {"kind", kind + "List"},
+                           {"metadata", {{"resourceVersion", std::to_string(rv_)}}},
+                           {"items", items}}
                           .dump(),
                       "application/json");
     }

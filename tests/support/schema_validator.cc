@@ -87,7 +87,8 @@ void check(const json& v, const json& schema, const std::string& path, std::vect
     if (auto m = schema.find("maxLength"); m != schema.end() && s.size() > m->get<std::size_t>()) {
       errors.push_back(where + ": longer than " + m->dump());
     }
-    if (auto p = schema.find("pattern"); p != schema.end() && !std::regex_search(s, std::regex(p->get<std::string>()))) {
+    if (auto p = schema.find("pattern");
+        p != schema.end() && !std::regex_search(s, std::regex(p->get<std::string>()))) {
       errors.push_back(where + ": does not match " + p->get<std::string>());
     }
   }

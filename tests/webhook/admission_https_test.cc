@@ -7,13 +7,13 @@
 
 #include <fstream>
 
+#include "common/base64.h"
 #include "tests/certs/temp_dir.h"
 #include "tests/policies/golden_case.h"
 #include "tests/webhook/test_server.h"
 #include "webhook/admission_codec.h"
 #include "webhook/admission_endpoint.h"
 #include "webhook/admission_policy_store.h"
-#include "common/base64.h"
 #include "webhook/interpreter_endpoint.h"
 
 namespace cell0::testing {
@@ -49,12 +49,12 @@ struct AdmissionServer {
   Swappable<policies::NamespaceSnapshot> namespaces;
   TestServer server;
   AdmissionServer()
-      : server(webhook::interpreter_endpoint(webhook::InterpretFn(no_interpreter)),
-               TestServerOptions{},
+      : server(webhook::interpreter_endpoint(webhook::InterpretFn(no_interpreter)), TestServerOptions{},
                {{"/mutate", webhook::mutate_endpoint([this] { return policy.get(); }, [this] { return clusters.get(); },
                                                      [this] { return namespaces.get(); }, &rule_metrics)},
-                {"/validate", webhook::validate_endpoint([this] { return policy.get(); }, [this] { return clusters.get(); },
-                                                         [this] { return namespaces.get(); }, &rule_metrics)}}) {}
+                {"/validate",
+                 webhook::validate_endpoint([this] { return policy.get(); }, [this] { return clusters.get(); },
+                                            [this] { return namespaces.get(); }, &rule_metrics)}}) {}
 };
 
 json review_body(const std::string& uid, const GoldenCase& c, const json& object) {
@@ -99,8 +99,9 @@ TEST_CASE("golden admission cases over HTTPS: /mutate then /validate", "[admissi
     s.namespaces.set(c.input.namespaces);
     s.clusters.set(c.input.clusters);
     const json gate = expect.value("gate", json());
-    const common::LabelValues gate_labels =
-        gate.is_object() ? common::LabelValues{gate.value("kind", ""), gate.value("result", "")} : common::LabelValues{};
+    const common::LabelValues gate_labels = gate.is_object()
+                                                ? common::LabelValues{gate.value("kind", ""), gate.value("result", "")}
+                                                : common::LabelValues{};
     const double gate_before = s.rule_metrics.majority_gate_decisions.value(gate_labels);
     const std::string metrics_before = s.rule_registry.render();
 
@@ -157,22 +158,29 @@ TEST_CASE("golden admission cases over HTTPS: /mutate then /validate", "[admissi
     ++checked;
   }
   CHECK(checked >= 90);
-  CHECK(contains_text(s.rule_registry.render(), "cell0_majority_gate_decisions_total{kind=\"MongoDB\",result=\"rejected\"}"));
+  CHECK(contains_text(s.rule_registry.render(),
+                      "cell0_majority_gate_decisions_total{kind=\"MongoDB\",result=\"rejected\"}"));
 }
 
-TEST_CASE("an UPDATE review of two 3 MiB objects is accepted; /interpreter keeps its 3 MiB limit", "[admission][https]") {
+TEST_CASE("an UPDATE review of two 3 MiB objects is accepted; /interpreter keeps its 3 MiB limit",
+          "[admission][https]") {
   AdmissionServer s;
   auto cli = s.server.client();
   const json kind = {{"group", "policy.karmada.io"}, {"version", "v1alpha1"}, {"kind", "PropagationPolicy"}};
-  json pp = {{"apiVersion", "policy.karmada.io/v1alpha1"},
-             {"kind", "PropagationPolicy"},
-             {"metadata", {{"name", "big"}, {"namespace", "tenant"}, {"annotations", {{"blob", std::string(3u << 20, 'x')}}}}},
-             {"spec", {{"resourceSelectors", {{{"apiVersion", "apps/v1"}, {"kind", "Deployment"}}}}}}};
+  json pp = {
+      {"apiVersion", "policy.karmada.io/v1alpha1"},
+      {"kind", "PropagationPolicy"},
+      {"metadata", {{"name", "big"}, {"namespace", "tenant"}, {"annotations", {{"blob", std::string(3u << 20, 'x')}}}}},
+      {"spec", {{"resourceSelectors", {{{"apiVersion", "apps/v1"}, {"kind", "Deployment"}}}}}}};
   const json review = {{"apiVersion", "admission.k8s.io/v1"},
                        {"kind", "AdmissionReview"},
                        {"request",
-                        {{"uid", "big-1"}, {"kind", kind}, {"operation", "UPDATE"}, {"namespace", "tenant"},
-                         {"object", pp}, {"oldObject", pp}}}};
+                        {{"uid", "big-1"},
+                         {"kind", kind},
+                         {"operation", "UPDATE"},
+                         {"namespace", "tenant"},
+                         {"object", pp},
+                         {"oldObject", pp}}}};
   auto res = cli->Post("/mutate", review.dump(), "application/json");
   REQUIRE(res);
   CHECK(res->status == 200);
@@ -195,8 +203,9 @@ TEST_CASE("AdmissionReview envelope over HTTPS", "[admission][https]") {
   };
 
   SECTION("a whitelisted PP gets a patch that adds the whole tolerations list") {
-    const json reply =
-        post(*cli, "/mutate", review({{"uid", "u-1"}, {"kind", kind}, {"operation", "CREATE"}, {"namespace", "ccos-dns"}, {"object", pp}}));
+    const json reply = post(
+        *cli, "/mutate",
+        review({{"uid", "u-1"}, {"kind", kind}, {"operation", "CREATE"}, {"namespace", "ccos-dns"}, {"object", pp}}));
     const json& r = reply["response"];
     CHECK(r["uid"] == "u-1");
     CHECK(r["allowed"] == true);
@@ -208,33 +217,46 @@ TEST_CASE("AdmissionReview envelope over HTTPS", "[admission][https]") {
   SECTION("nothing to change: no patch, no patchType") {
     json tolerated = pp;
     tolerated["spec"]["placement"]["clusterTolerations"] = {{{"key", "pure-control-cluster"}, {"operator", "Exists"}}};
-    const json r = post(*cli, "/mutate", review({{"uid", "u-2"}, {"kind", kind}, {"operation", "CREATE"}, {"object", tolerated}}))["response"];
+    const json r =
+        post(*cli, "/mutate",
+             review({{"uid", "u-2"}, {"kind", kind}, {"operation", "CREATE"}, {"object", tolerated}}))["response"];
     CHECK(r["allowed"] == true);
     CHECK_FALSE(r.contains("patch"));
     CHECK_FALSE(r.contains("patchType"));
   }
   SECTION("DELETE carries no object and is allowed") {
-    const json r = post(*cli, "/validate", review({{"uid", "u-3"}, {"kind", kind}, {"operation", "DELETE"}, {"oldObject", pp}}))["response"];
+    const json r =
+        post(*cli, "/validate",
+             review({{"uid", "u-3"}, {"kind", kind}, {"operation", "DELETE"}, {"oldObject", pp}}))["response"];
     CHECK(r == json{{"uid", "u-3"}, {"allowed", true}});
   }
   SECTION("a kind the webhook does not own is allowed unchanged") {
     const json daemonset = {{"apiVersion", "apps/v1"}, {"kind", "DaemonSet"}, {"metadata", {{"name", "x"}}}};
     const json apps = {{"group", "apps"}, {"version", "v1"}, {"kind", "DaemonSet"}};
     const json r =
-        post(*cli, "/mutate", review({{"uid", "u-4"}, {"kind", apps}, {"operation", "CREATE"}, {"object", daemonset}}))["response"];
+        post(*cli, "/mutate",
+             review({{"uid", "u-4"}, {"kind", apps}, {"operation", "CREATE"}, {"object", daemonset}}))["response"];
     CHECK(r == json{{"uid", "u-4"}, {"allowed", true}});
   }
   SECTION("a denial carries status code and message") {
     json tenant = pp;
     tenant["metadata"]["namespace"] = "tenant-a";
     tenant["spec"]["placement"]["clusterTolerations"] = {{{"key", "pure-control-cluster"}, {"operator", "Exists"}}};
-    const json r = post(*cli, "/validate", review({{"uid", "u-5"}, {"kind", kind}, {"operation", "CREATE"}, {"namespace", "tenant-a"}, {"object", tenant}}))["response"];
+    const json r = post(*cli, "/validate",
+                        review({{"uid", "u-5"},
+                                {"kind", kind},
+                                {"operation", "CREATE"},
+                                {"namespace", "tenant-a"},
+                                {"object", tenant}}))["response"];
     CHECK(r["allowed"] == false);
     CHECK(r["status"]["code"] == 403);
     CHECK(contains_text(r["status"]["message"], "pure-control-cluster:NoSchedule"));
   }
   SECTION("malformed reviews get HTTP 400 with a message, echoing the uid when there is one") {
-    json r = post(*cli, "/mutate", json{{"kind", "AdmissionReview"}, {"apiVersion", "admission.k8s.io/v1beta1"}, {"request", {{"uid", "u-6"}}}}, 400);
+    json r = post(
+        *cli, "/mutate",
+        json{{"kind", "AdmissionReview"}, {"apiVersion", "admission.k8s.io/v1beta1"}, {"request", {{"uid", "u-6"}}}},
+        400);
     CHECK(r["response"]["uid"] == "u-6");
     CHECK(contains_text(r["response"]["status"]["message"], "admissionReviewVersions [v1]"));
     r = post(*cli, "/mutate", review({{"kind", kind}, {"operation", "CREATE"}, {"object", pp}}), 400);
@@ -253,7 +275,8 @@ TEST_CASE("AdmissionReview envelope over HTTPS", "[admission][https]") {
   }
   SECTION("no policy loaded: decodable reviews are denied with 503, not dropped") {
     s.policy.set(nullptr);
-    const json r = post(*cli, "/mutate", review({{"uid", "u-9"}, {"kind", kind}, {"operation", "CREATE"}, {"object", pp}}))["response"];
+    const json r = post(*cli, "/mutate",
+                        review({{"uid", "u-9"}, {"kind", kind}, {"operation", "CREATE"}, {"object", pp}}))["response"];
     CHECK(r["uid"] == "u-9");
     CHECK(r["allowed"] == false);
     CHECK(r["status"]["code"] == 503);

@@ -8,10 +8,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/base64.h"
 #include "interpreters/conformance.h"
 #include "tests/support/clock_mask.h"
 #include "tests/webhook/test_server.h"
-#include "common/base64.h"
 #include "webhook/interpreter_endpoint.h"
 
 using namespace cell0::webhook;
@@ -32,7 +32,8 @@ json group_version_kind(const json& object) {
 
 std::string metadata_field(const json& object, const char* key) {
   const json metadata = object.value("metadata", json::object());
-  return metadata.is_object() && metadata.contains(key) && metadata[key].is_string() ? metadata[key].get<std::string>() : "";
+  return metadata.is_object() && metadata.contains(key) && metadata[key].is_string() ? metadata[key].get<std::string>()
+                                                                                     : "";
 }
 
 json to_review(const std::string& uid, const interp::InterpretRequest& r) {
@@ -142,7 +143,7 @@ TEST_CASE("Karmada's third-party conformance suite passes over HTTPS, the same a
         cli->set_keep_alive(true);
         for (std::size_t i = 0; i < sent.size(); ++i) {
           auto res = cli->Post("/interpreter", sent[i].dump(), "application/json");
-          answers[k][i] = !res ? "no answer: " + httplib::to_string(res.error())
+          answers[k][i] = !res                 ? "no answer: " + httplib::to_string(res.error())
                           : res->status != 200 ? "HTTP " + std::to_string(res->status) + ": " + res->body
                                                : res->body;
         }
@@ -175,7 +176,8 @@ TEST_CASE("Karmada's third-party conformance suite passes over HTTPS, the same a
       }
       if (error.empty()) {
         for (std::size_t k = 1; k < kClients; ++k) {
-          if (outputs[k] != outputs[0]) error = "answers differ between pooled states:\n    " + outputs[0] + "\n    " + outputs[k];
+          if (outputs[k] != outputs[0])
+            error = "answers differ between pooled states:\n    " + outputs[0] + "\n    " + outputs[k];
         }
       }
       if (error.empty()) {

@@ -6,9 +6,9 @@
 
 #include "reference_examples.h"
 
+#include "common/base64.h"
 #include "interpreters/engine.h"
 #include "tests/webhook/test_server.h"
-#include "common/base64.h"
 #include "webhook/interpreter_endpoint.h"
 
 using namespace cell0::webhook;
@@ -116,7 +116,8 @@ TEST_CASE("§1.5 through the engine: InterpretReplica and InterpretComponent", "
   CHECK(replica["replicaRequirements"]["nodeClaim"]["nodeSelector"] == json{{"disk", "ssd"}});
   CHECK(replica["replicaRequirements"]["resourceRequest"] == json{{"cpu", "500m"}, {"memory", "512Mi"}});
   CHECK(e.answer(review("u2", "InterpretComponent", workload())) ==
-        json::parse(R"({"uid":"u2","successful":true,"status":{"code":200},"components":[{"name":"main","replicas":3}]})"));
+        json::parse(
+            R"({"uid":"u2","successful":true,"status":{"code":200},"components":[{"name":"main","replicas":3}]})"));
 }
 
 TEST_CASE("§1.5 through the engine: ReviseReplica, Retain, AggregateStatus patches", "[engine]") {

@@ -21,13 +21,13 @@
 #include <thread>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
-#include "tests/certs/temp_dir.h"
 #include "cli/serve_settings.h"
+#include "tests/certs/temp_dir.h"
 
 using cell0::testing::TempDir;
 using nlohmann::json;
@@ -86,7 +86,10 @@ json review(const std::string& uid, const std::string& kind) {
             {"operation", "InterpretHealth"},
             {"replicas", 0},
             {"object",
-             {{"apiVersion", "drain.cell0.test/v1"}, {"kind", kind}, {"metadata", {{"name", "d"}}}, {"spec", {{"replicas", 1}}}}}}}};
+             {{"apiVersion", "drain.cell0.test/v1"},
+              {"kind", kind},
+              {"metadata", {{"name", "d"}}},
+              {"spec", {{"replicas", 1}}}}}}}};
 }
 
 enum class Outcome { Answered, NotConnected, Lost };  // NotConnected: the request never reached the server
@@ -107,9 +110,10 @@ std::unique_ptr<httplib::SSLClient> client(int port, const fs::path& ca) {
 
 }  // namespace
 
-TEST_CASE("SIGTERM under keep-alive load: /readyz 503 and Connection: close for the delay, every request sent "
-          "is answered, later ones fail to connect, exit 0",
-          "[shutdown][https][serve]") {
+TEST_CASE(
+    "SIGTERM under keep-alive load: /readyz 503 and Connection: close for the delay, every request sent "
+    "is answered, later ones fail to connect, exit 0",
+    "[shutdown][https][serve]") {
   // A client writing to a connection the server closed gets EPIPE, not a fatal signal.
   std::signal(SIGPIPE, SIG_IGN);
   TempDir tmp;
@@ -180,8 +184,8 @@ TEST_CASE("SIGTERM under keep-alive load: /readyz 503 and Connection: close for 
           // each case the server never got the request, and a client may safely send it again.
           // Read (the request went out, no answer came back) is a lost request.
           const auto err = res.error();
-          const bool not_sent = err == httplib::Error::Connection || err == httplib::Error::SSLConnection ||
-                                err == httplib::Error::Write;
+          const bool not_sent =
+              err == httplib::Error::Connection || err == httplib::Error::SSLConnection || err == httplib::Error::Write;
           a.outcome = not_sent ? Outcome::NotConnected : Outcome::Lost;
           a.detail = httplib::to_string(err);
         }
@@ -203,8 +207,9 @@ TEST_CASE("SIGTERM under keep-alive load: /readyz 503 and Connection: close for 
     while (!stop) {
       const auto start = Clock::now();
       auto res = client(port, ca)->Get("/readyz");
-      const bool counts = terminating && start.time_since_epoch().count() > term_at_ticks +
-                                                     std::chrono::duration_cast<Clock::duration>(milliseconds(100)).count();
+      const bool counts =
+          terminating && start.time_since_epoch().count() >
+                             term_at_ticks + std::chrono::duration_cast<Clock::duration>(milliseconds(100)).count();
       if (counts && res) ++(res->status == 200 ? ready_during_drain : not_ready_during_drain);
       if (terminating && !res) break;
       std::this_thread::sleep_for(milliseconds(10));
@@ -236,7 +241,7 @@ TEST_CASE("SIGTERM under keep-alive load: /readyz 503 and Connection: close for 
   int answered_in_delay = 0, closed_in_delay = 0;
   for (const Attempt& a : attempts) {
     INFO(a.uid << (a.slow ? " (slow)" : "") << ": " << a.detail << ", started "
-                << std::chrono::duration_cast<milliseconds>(a.start - term_at).count() << " ms after SIGTERM");
+               << std::chrono::duration_cast<milliseconds>(a.start - term_at).count() << " ms after SIGTERM");
     switch (a.outcome) {
       case Outcome::Answered:
         ++answered;
@@ -260,19 +265,20 @@ TEST_CASE("SIGTERM under keep-alive load: /readyz 503 and Connection: close for 
         break;
     }
   }
-  std::printf("graceful shutdown: slow request %lld ms; %d slow in flight at SIGTERM; %zu attempts, %d answered "
-              "(%d after SIGTERM, %d slow across it), %d refused at connect, %d not written on a closed connection; "
-              "exit after %lld ms; answered during the %lld ms delay: %d (%d with Connection: close); "
-              "/readyz during drain: %d x 200, %d x 503\n",
-              static_cast<long long>(slow_ms), slow_at_term, attempts.size(), answered, answered_after_term,
-              slow_answered_across_term, refused, unwritten, static_cast<long long>(exited_ms),
-              static_cast<long long>(delay_ms), answered_in_delay, closed_in_delay, ready_during_drain.load(),
-              not_ready_during_drain.load());
+  std::printf(
+      "graceful shutdown: slow request %lld ms; %d slow in flight at SIGTERM; %zu attempts, %d answered "
+      "(%d after SIGTERM, %d slow across it), %d refused at connect, %d not written on a closed connection; "
+      "exit after %lld ms; answered during the %lld ms delay: %d (%d with Connection: close); "
+      "/readyz during drain: %d x 200, %d x 503\n",
+      static_cast<long long>(slow_ms), slow_at_term, attempts.size(), answered, answered_after_term,
+      slow_answered_across_term, refused, unwritten, static_cast<long long>(exited_ms),
+      static_cast<long long>(delay_ms), answered_in_delay, closed_in_delay, ready_during_drain.load(),
+      not_ready_during_drain.load());
   CHECK(answered > 10);
   CHECK(slow_at_term >= 1);
   CHECK(slow_answered_across_term >= 1);  // the drain waited for the slow script
-  CHECK(refused + unwritten >= 1);  // the clients kept trying until the server was gone
-  CHECK(answered_in_delay >= 4);      // still serving during the delay
-  CHECK(ready_during_drain == 0);     // /readyz 503 at once
+  CHECK(refused + unwritten >= 1);        // the clients kept trying until the server was gone
+  CHECK(answered_in_delay >= 4);          // still serving during the delay
+  CHECK(ready_during_drain == 0);         // /readyz 503 at once
   CHECK(not_ready_during_drain >= 1);
 }

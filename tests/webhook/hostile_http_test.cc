@@ -20,17 +20,17 @@
 #include <thread>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <openssl/ssl.h>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include "certs/state_dir.h"
+#include "cli/serve_settings.h"
 #include "tests/certs/temp_dir.h"
 #include "tests/support/forked_serve.h"
-#include "cli/serve_settings.h"
 #include "webhook/server.h"
 
 using namespace cell0::webhook;
@@ -253,8 +253,7 @@ class Tls {
     Received r;
     const auto deadline = Clock::now() + limit;
     while (Clock::now() < deadline) {
-      const int n =
-          read_some(r.data, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+      const int n = read_some(r.data, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
       if (n < 0) {
         r.closed = true;
         break;
@@ -273,8 +272,7 @@ class Tls {
         const std::size_t length = cl == std::string::npos ? 0 : std::stoul(r.data.substr(cl + 16));
         if (r.data.size() >= end + 4 + length) break;
       }
-      const int n =
-          read_some(r.data, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+      const int n = read_some(r.data, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
       if (n < 0) {
         r.closed = true;
         break;

@@ -25,14 +25,14 @@
 #include <thread>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
+#include "cli/serve_settings.h"
 #include "common/yaml_json.h"
 #include "tests/certs/temp_dir.h"
-#include "cli/serve_settings.h"
 
 using cell0::testing::TempDir;
 using nlohmann::json;
@@ -103,7 +103,8 @@ json review(const Case& c, const std::string& uid) {
                   {"replicas", operation == "ReviseReplica" ? 3 : 0}};
   if (operation == "Retain") request["observedObject"] = object;
   if (operation == "AggregateStatus") {
-    request["aggregatedStatus"] = json::array({{{"clusterName", "m1"}, {"status", {{"readyReplicas", 1}}}, {"applied", true}}});
+    request["aggregatedStatus"] =
+        json::array({{{"clusterName", "m1"}, {"status", {{"readyReplicas", 1}}}, {"applied", true}}});
   }
   return {{"apiVersion", "config.karmada.io/v1alpha1"}, {"kind", "ResourceInterpreterContext"}, {"request", request}};
 }
@@ -234,8 +235,8 @@ TEST_CASE("hostile Lua corpus over HTTPS: clear answers within budget, no escape
       const std::string tag = c.file + "#" + std::to_string(round);
       for (const Answer& a : send_concurrently(port, ca, c, kWorkers, tag)) {
         INFO(tag << ": HTTP " << a.status << " after "
-                 << std::chrono::duration_cast<std::chrono::milliseconds>(a.took).count() << " ms: "
-                 << a.response.dump().substr(0, 2000));
+                 << std::chrono::duration_cast<std::chrono::milliseconds>(a.took).count()
+                 << " ms: " << a.response.dump().substr(0, 2000));
         CHECK(a.status == 200);
         CHECK(a.took < kLuaTimeout + kSlack);
         CHECK(a.response.value("uid", "").rfind(tag, 0) == 0);
@@ -246,7 +247,8 @@ TEST_CASE("hostile Lua corpus over HTTPS: clear answers within budget, no escape
           // A clear message, not the whole payload of an error bomb.
           CHECK(message.size() < 8192);
         }
-        if (c.expect.contains("healthy")) CHECK(a.response.value("healthy", !c.expect["healthy"]) == c.expect["healthy"]);
+        if (c.expect.contains("healthy"))
+          CHECK(a.response.value("healthy", !c.expect["healthy"]) == c.expect["healthy"]);
         if (a.took > slowest) {
           slowest = a.took;
           slowest_case = c.file;
@@ -261,11 +263,12 @@ TEST_CASE("hostile Lua corpus over HTTPS: clear answers within budget, no escape
   // Memory comes back: a few more rounds of good requests let spoiled states be replaced.
   for (int i = 0; i < 3; ++i) CHECK(canaries_pass("settle" + std::to_string(i)));
   const long after_kib = cell0::testing::rss_kib(serve->pid());
-  std::printf("hostile corpus: %zu cases x 2 rounds x %d workers; slowest answer %lld ms (%s); "
-              "RSS baseline %ld KiB, peak seen %ld KiB, after %ld KiB\n",
-              cases.size(), kWorkers,
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count()),
-              slowest_case.c_str(), baseline_kib, peak_kib, after_kib);
+  std::printf(
+      "hostile corpus: %zu cases x 2 rounds x %d workers; slowest answer %lld ms (%s); "
+      "RSS baseline %ld KiB, peak seen %ld KiB, after %ld KiB\n",
+      cases.size(), kWorkers,
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count()),
+      slowest_case.c_str(), baseline_kib, peak_kib, after_kib);
   CHECK(after_kib > 0);
   // Within 8 MiB of the start: about 2 MiB is seen. Without serve's fixed mmap threshold a refused
   // 64 MiB result left 15–40 MiB in glibc's heap. ASan's allocator keeps freed memory in its

@@ -16,15 +16,15 @@
 #include <thread>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
+#include <catch2/catch.hpp>
 
+#include "cli/serve_settings.h"
 #include "tests/certs/temp_dir.h"
 #include "tests/support/forked_serve.h"
 #include "tests/support/sanitizer.h"
-#include "cli/serve_settings.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

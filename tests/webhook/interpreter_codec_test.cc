@@ -62,8 +62,8 @@ TEST_CASE("InterpretReplica answers replicas and requirements (§1.5)", "[codec]
   auto call = decode(review("u1", "InterpretReplica", workload()));
   interp::InterpretResult r;
   r.replicas = 3;
-  r.requirements = json::parse(
-      R"({"nodeClaim":{"nodeSelector":{"disk":"ssd"}},"resourceRequest":{"cpu":"500m","memory":"512Mi"}})");
+  r.requirements =
+      json::parse(R"({"nodeClaim":{"nodeSelector":{"disk":"ssd"}},"resourceRequest":{"cpu":"500m","memory":"512Mi"}})");
   CHECK(response_of(call, r) == json::parse(R"({"uid":"u1","successful":true,"status":{"code":200},"replicas":3,
     "replicaRequirements":{"nodeClaim":{"nodeSelector":{"disk":"ssd"}},"resourceRequest":{"cpu":"500m","memory":"512Mi"}}})"));
   r.requirements = nullptr;
@@ -75,7 +75,8 @@ TEST_CASE("InterpretComponent answers components (§1.5)", "[codec]") {
   interp::InterpretResult r;
   r.components = json::parse(R"([{"name":"main","replicas":3}])");
   CHECK(response_of(call, r) ==
-        json::parse(R"({"uid":"u2","successful":true,"status":{"code":200},"components":[{"name":"main","replicas":3}]})"));
+        json::parse(
+            R"({"uid":"u2","successful":true,"status":{"code":200},"components":[{"name":"main","replicas":3}]})"));
 }
 
 TEST_CASE("ReviseReplica answers a base64 JSON patch (§1.5)", "[codec]") {
@@ -116,7 +117,8 @@ TEST_CASE("AggregateStatus passes the items and answers a patch (§1.5)", "[code
   json w = workload();
   w.erase("status");
   json body = review("u5", "AggregateStatus", w);
-  const json items = json::parse(R"([{"clusterName":"member1","status":{"readyReplicas":2},"applied":true,"health":"Healthy"},
+  const json items =
+      json::parse(R"([{"clusterName":"member1","status":{"readyReplicas":2},"applied":true,"health":"Healthy"},
     {"clusterName":"member2","status":{"readyReplicas":1},"applied":true,"health":"Unhealthy"}])");
   body["request"]["aggregatedStatus"] = items;
   auto call = decode(body);

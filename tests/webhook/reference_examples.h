@@ -17,17 +17,16 @@ inline nlohmann::json workload() {
 
 inline nlohmann::json review(const std::string& uid, const std::string& op, const nlohmann::json& object,
                              std::int64_t replicas = 0) {
-  return nlohmann::json{
-      {"apiVersion", "config.karmada.io/v1alpha1"},
-      {"kind", "ResourceInterpreterContext"},
-      {"request",
-       {{"uid", uid},
-        {"kind", {{"group", "workload.example.io"}, {"version", "v1alpha1"}, {"kind", "Workload"}}},
-        {"name", "nginx"},
-        {"namespace", "default"},
-        {"operation", op},
-        {"object", object},
-        {"replicas", replicas}}}};
+  return nlohmann::json{{"apiVersion", "config.karmada.io/v1alpha1"},
+                        {"kind", "ResourceInterpreterContext"},
+                        {"request",
+                         {{"uid", uid},
+                          {"kind", {{"group", "workload.example.io"}, {"version", "v1alpha1"}, {"kind", "Workload"}}},
+                          {"name", "nginx"},
+                          {"namespace", "default"},
+                          {"operation", op},
+                          {"object", object},
+                          {"replicas", replicas}}}};
 }
 
 }  // namespace cell0::testing

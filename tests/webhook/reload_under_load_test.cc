@@ -23,7 +23,9 @@ std::string customization(const std::string& health_body) {
   return "apiVersion: config.karmada.io/v1alpha1\nkind: ResourceInterpreterCustomization\n"
          "metadata: {name: probe}\nspec:\n  target: {apiVersion: example.io/v1, kind: Probe}\n"
          "  customizations:\n    healthInterpretation:\n      luaScript: |\n"
-         "        function InterpretHealth(obj)\n          " + health_body + "\n        end\n"
+         "        function InterpretHealth(obj)\n          " +
+         health_body +
+         "\n        end\n"
          "    replicaResource:\n      luaScript: |\n"
          "        function GetReplicas(obj)\n          while true do end\n        end\n";
 }
@@ -129,7 +131,8 @@ TEST_CASE("a script timeout is answered within budget and the server keeps servi
   const json body = json::parse(res->body);
   CHECK(body["response"]["uid"] == "t1");
   CHECK(body["response"]["successful"] == false);
-  CHECK(body["response"]["status"]["message"].get<std::string>().find("context deadline exceeded") != std::string::npos);
+  CHECK(body["response"]["status"]["message"].get<std::string>().find("context deadline exceeded") !=
+        std::string::npos);
   CHECK(took < std::chrono::seconds(3));
   for (int i = 0; i < 3; ++i) {
     auto again = cli->Post("/interpreter", review("ok" + std::to_string(i)).dump(), "application/json");

@@ -13,9 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream(p) << text;
-}
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
 
 // "Loads" by reading every file; a file containing "broken" fails the load.
 struct FakeLoader {
@@ -27,7 +25,8 @@ struct FakeLoader {
     for (const auto& e : fs::recursive_directory_iterator(paths.front())) {
       std::ifstream in(e.path());
       std::string text((std::istreambuf_iterator<char>(in)), {});
-      if (text.find("broken") != std::string::npos) return cell0::common::Error{cell0::common::ErrorKind::Config, e.path().filename().string() + ": broken"};
+      if (text.find("broken") != std::string::npos)
+        return cell0::common::Error{cell0::common::ErrorKind::Config, e.path().filename().string() + ": broken"};
       ++n;
     }
     ++installed;

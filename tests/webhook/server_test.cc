@@ -153,9 +153,12 @@ TEST_CASE("healthz, readyz, metrics and unknown paths", "[server]") {
   REQUIRE(metrics);
   CHECK(metrics->status == 200);
   CHECK(metrics->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0) == 0);
-  CHECK(metrics->body.find(R"(cell0_webhook_requests_total{endpoint="/interpreter",operation="InterpretHealth",kind="Workload",result="ok"} 1)") !=
-        std::string::npos);
-  CHECK(metrics->body.find(R"(cell0_webhook_requests_total{endpoint="/interpreter",operation="",kind="",result="malformed"} 1)") !=
+  CHECK(
+      metrics->body.find(
+          R"(cell0_webhook_requests_total{endpoint="/interpreter",operation="InterpretHealth",kind="Workload",result="ok"} 1)") !=
+      std::string::npos);
+  CHECK(metrics->body.find(
+            R"(cell0_webhook_requests_total{endpoint="/interpreter",operation="",kind="",result="malformed"} 1)") !=
         std::string::npos);
   CHECK(metrics->body.find("cell0_webhook_request_duration_seconds_bucket{") != std::string::npos);
 
@@ -239,7 +242,8 @@ TEST_CASE("stop() lets the request in flight finish", "[server]") {
 
 TEST_CASE("reload_certificates keeps the old pair when the new one is broken", "[server]") {
   Fixture f;
-  std::filesystem::copy_file(f.dir() / "ca.key", f.dir() / "tls.key", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(f.dir() / "ca.key", f.dir() / "tls.key",
+                             std::filesystem::copy_options::overwrite_existing);
   auto reloaded = f.server().reload_certificates();
   CHECK_FALSE(reloaded.ok());
   CHECK(reloaded.error().message.find("does not match") != std::string::npos);

@@ -17,15 +17,15 @@
 #include <thread>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
+#include "cli/serve_settings.h"
 #include "tests/certs/temp_dir.h"
 #include "tests/support/forked_serve.h"
 #include "tests/support/sanitizer.h"
-#include "cli/serve_settings.h"
 
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -170,10 +170,11 @@ TEST_CASE("a 900 ms script on one connection does not delay 16 others", "[isolat
   stop = true;
   spinner.join();
 
-  std::printf("isolation: slow request %.0f ms (%d done); fast requests p99 %.1f ms, max %.1f ms over %zu "
-              "(alone: p99 %.1f ms over %zu)\n",
-              slow_ms.empty() ? 0.0 : slow_ms.front(), slow_done.load(), p99(during),
-              during.empty() ? 0.0 : during.back(), during.size(), p99(baseline), baseline.size());
+  std::printf(
+      "isolation: slow request %.0f ms (%d done); fast requests p99 %.1f ms, max %.1f ms over %zu "
+      "(alone: p99 %.1f ms over %zu)\n",
+      slow_ms.empty() ? 0.0 : slow_ms.front(), slow_done.load(), p99(during), during.empty() ? 0.0 : during.back(),
+      during.size(), p99(baseline), baseline.size());
   CHECK(baseline_failures == 0);
   CHECK(failures == 0);
   CHECK(slow_done >= 2);

@@ -7,8 +7,8 @@
 #include <memory>
 #include <thread>
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 #include "certs/state_dir.h"
 #include "tests/certs/temp_dir.h"
