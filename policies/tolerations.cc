@@ -140,30 +140,38 @@ void apply_toleration_rule(json& object, const RuleContext& ctx, RuleOutcome& ou
                               " (" + join(where, ", ") + "; the key " + taint.key +
                               " is reserved whatever the operator, value or effect); " + scope + "; " + check.why_not;
 
-  switch (wl.enforcement) {
+  enforce_on_tolerations(wl.enforcement, kTolerationRule, "whitelist.enforcement", problem,
+                         who + ": removed its toleration of the pure-control taint " + taint_text(taint) +
+                             " (not whitelisted; whitelist.enforcement is Strip)",
+                         {*tolerations, offending, wildcard}, out);
+}
+
+void enforce_on_tolerations(Enforcement enforcement, const std::string& rule, const std::string& setting,
+                            const std::string& problem, const std::string& strip_warning,
+                            const OffendingTolerations& found, RuleOutcome& out) {
+  switch (enforcement) {
     case Enforcement::Reject:
       out.deny(problem);
-      out.note(kTolerationRule, "denied (Reject)");
+      out.note(rule, "denied (Reject)");
       return;
     case Enforcement::Warn:
-      out.advisories.push_back(problem + "; admitted because whitelist.enforcement is Warn");
-      out.note(kTolerationRule, "warned (Warn)");
+      out.advisories.push_back(problem + "; admitted because " + setting + " is Warn");
+      out.note(rule, "warned (Warn)");
       return;
     case Enforcement::Strip:
-      if (wildcard) {
+      if (found.wildcard) {
         out.deny(problem +
                  "; a toleration without a key tolerates every taint and cannot be stripped: "
                  "list the keys it should tolerate instead");
-        out.note(kTolerationRule, "denied key-less wildcard (Strip)");
+        out.note(rule, "denied key-less wildcard (Strip)");
         return;
       }
-      for (auto it = offending.rbegin(); it != offending.rend(); ++it) {
-        tolerations->erase(tolerations->begin() + static_cast<std::ptrdiff_t>(*it));
+      for (auto it = found.offending.rbegin(); it != found.offending.rend(); ++it) {
+        found.tolerations.erase(found.tolerations.begin() + static_cast<std::ptrdiff_t>(*it));
       }
       out.required.push_back(problem);
-      out.change_warnings.push_back(who + ": removed its toleration of the pure-control taint " + taint_text(taint) +
-                                    " (not whitelisted; whitelist.enforcement is Strip)");
-      out.note(kTolerationRule, "stripped " + std::to_string(offending.size()) + " toleration(s) (Strip)");
+      out.change_warnings.push_back(strip_warning);
+      out.note(rule, "stripped " + std::to_string(found.offending.size()) + " toleration(s) (Strip)");
       return;
   }
 }

@@ -51,4 +51,17 @@ bool is_whitelisted(const nlohmann::json& policy_object, const std::string& kind
 
 void apply_toleration_rule(nlohmann::json& policy_object, const RuleContext& ctx, RuleOutcome& out);
 
+// What a rule does with the tolerations it does not allow (indexes `offending`, ascending, into
+// `tolerations`), by its enforcement: Reject denies with `problem`; Warn admits with it as an
+// advisory, naming `setting` (e.g. "whitelist.enforcement"); Strip removes them and warns with
+// `strip_warning`, except that a key-less wildcard (`wildcard`) cannot be stripped and is denied.
+struct OffendingTolerations {
+  nlohmann::json& tolerations;
+  const std::vector<std::size_t>& offending;
+  bool wildcard = false;
+};
+void enforce_on_tolerations(Enforcement enforcement, const std::string& rule, const std::string& setting,
+                            const std::string& problem, const std::string& strip_warning,
+                            const OffendingTolerations& found, RuleOutcome& out);
+
 }  // namespace cell0::policies

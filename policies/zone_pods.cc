@@ -102,32 +102,10 @@ void guard_tolerations(json& pod, const Zones& z, const std::string& who, RuleOu
   const std::string problem = who + " is not an arbitration service but tolerates the arbitration taint " +
                               taint_text(z.arbitration_taint) + " (" + join(where, ", ") +
                               "); only the pods of zones.arbitrationServices may";
-  switch (z.enforcement) {
-    case Enforcement::Reject:
-      out.deny(problem);
-      out.note(kZoneTolerationRule, "denied (Reject)");
-      return;
-    case Enforcement::Warn:
-      out.advisories.push_back(problem + "; admitted because zones.enforcement is Warn");
-      out.note(kZoneTolerationRule, "warned (Warn)");
-      return;
-    case Enforcement::Strip:
-      if (wildcard) {
-        out.deny(problem +
-                 "; a toleration without a key tolerates every taint and cannot be stripped: "
-                 "list the keys it should tolerate instead");
-        out.note(kZoneTolerationRule, "denied key-less wildcard (Strip)");
-        return;
-      }
-      for (auto it = offending.rbegin(); it != offending.rend(); ++it) {
-        tolerations->erase(tolerations->begin() + static_cast<std::ptrdiff_t>(*it));
-      }
-      out.required.push_back(problem);
-      out.change_warnings.push_back(who + ": removed its toleration of the arbitration taint " +
-                                    taint_text(z.arbitration_taint) + " (zones.enforcement is Strip)");
-      out.note(kZoneTolerationRule, "stripped " + std::to_string(offending.size()) + " toleration(s) (Strip)");
-      return;
-  }
+  enforce_on_tolerations(z.enforcement, kZoneTolerationRule, "zones.enforcement", problem,
+                         who + ": removed its toleration of the arbitration taint " + taint_text(z.arbitration_taint) +
+                             " (zones.enforcement is Strip)",
+                         {*tolerations, offending, wildcard}, out);
 }
 
 // Adds `<zoneLabel> NotIn [<arbitrationZone>]` to every term that does not exclude the arbitration
