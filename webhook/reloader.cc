@@ -37,12 +37,13 @@ Reloader::~Reloader() { stop(); }
 bool Reloader::load_now() {
   const std::string fingerprint = poller_.fingerprint();
   const auto start = std::chrono::steady_clock::now();
-  common::Result<LoadedSet> outcome = common::Error{common::ErrorKind::Config, "not loaded"};
-  try {
-    outcome = load_(paths_);
-  } catch (const std::exception& e) {
-    outcome = common::Error{common::ErrorKind::Config, std::string("unexpected error: ") + e.what()};
-  }
+  const common::Result<LoadedSet> outcome = [this]() -> common::Result<LoadedSet> {
+    try {
+      return load_(paths_);
+    } catch (const std::exception& e) {
+      return common::Error{common::ErrorKind::Config, std::string("unexpected error: ") + e.what()};
+    }
+  }();
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   metrics_.reloads.inc();
   poller_.mark_loaded(fingerprint);  // what this attempt saw

@@ -178,16 +178,14 @@ TEST_CASE("a 900 ms script on one connection does not delay 16 others", "[isolat
   CHECK(baseline_failures == 0);
   CHECK(failures == 0);
   CHECK(slow_done >= 2);
-  if (cell0::testing::kAddressSanitizer) {
-    // The figures above are printed; the bounds below are tuned for the plain build (support/sanitizer.h).
-    CHECK(serve.terminate(15s).has_value());
-    return;
+  // The figures above are printed in every build; the bounds are tuned for the plain one (support/sanitizer.h).
+  if (!cell0::testing::kAddressSanitizer) {
+    REQUIRE(during.size() >= 500);
+    // Under 20 ms, or under 20 ms above the same clients' p99 without the slow script: on a
+    // 2-core machine shared with a parallel build the fast requests alone already reach a p99 of
+    // 20-30 ms (seen under ctest -j2 beside other builds), and what is measured here is the delay
+    // the slow script adds, which the earlier design made up to 900 ms.
+    CHECK(p99(during) < std::max(20.0, p99(baseline) + 20.0));
   }
-  REQUIRE(during.size() >= 500);
-  // Under 20 ms, or under 20 ms above the same clients' p99 without the slow script: on a
-  // 2-core machine shared with a parallel build the fast requests alone already reach a p99 of
-  // 20-30 ms (seen under ctest -j2 beside other builds), and what is measured here is the delay
-  // the slow script adds, which the earlier design made up to 900 ms.
-  CHECK(p99(during) < std::max(20.0, p99(baseline) + 20.0));
   CHECK(serve.terminate(15s).has_value());
 }
