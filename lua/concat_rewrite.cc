@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace cell0::lua {
@@ -593,15 +594,31 @@ class Parser {
         block();
         expect(Tok::End);
         return;
-      case Tok::For:
+      case Tok::For: {
         advance();
+        const std::size_t var = p_;
         expect(Tok::Name);
         if (accept(Tok::Assign)) {
-          expr();
+          const std::optional<std::size_t> start = literal_suffix([this] { expr(); });
           expect(Tok::Comma);
           expr();
-          if (accept(Tok::Comma)) expr();
-        } else if (cur() == Tok::Comma || cur() == Tok::In) {
+          std::optional<std::size_t> step;
+          bool literal_step = true;
+          if (accept(Tok::Comma)) {
+            step = literal_suffix([this] { expr(); });
+            literal_step = step.has_value();
+          }
+          expect(Tok::Do);
+          const std::size_t body = p_;
+          block();
+          if (start && literal_step && only_indexes(var, body, p_)) {
+            edits_[*start].text.clear();
+            if (step) edits_[*step].text.clear();
+          }
+          expect(Tok::End);
+          return;
+        }
+        if (cur() == Tok::Comma || cur() == Tok::In) {
           while (accept(Tok::Comma)) expect(Tok::Name);
           expect(Tok::In);
           explist();
@@ -612,6 +629,7 @@ class Parser {
         block();
         expect(Tok::End);
         return;
+      }
       case Tok::Repeat:
         advance();
         block();
@@ -808,6 +826,33 @@ class Parser {
       default:
         throw SyntaxError{};
     }
+  }
+
+  // Runs `parse` over one expression; when that expression was a single integer numeral, returns
+  // the index of the edit that made it a float.
+  template <typename Parse>
+  std::optional<std::size_t> literal_suffix(Parse parse) {
+    const std::size_t first = p_;
+    const std::size_t edit = edits_.size();
+    parse();
+    if (p_ != first + 1 || t_[first].kind != Tok::Number || edits_.size() != edit + 1) return std::nullopt;
+    return edit;
+  }
+
+  // Whether every use of the loop variable t_[var] in the tokens [begin, end) is a whole index,
+  // `x[i]` (field names `x.i` and method names `x:i` are not uses). Such a loop may keep integer
+  // start and step literals: Lua 5.4 then runs an integer loop, whose index reads and writes the
+  // same keys as the float one (integral float keys are stored as integers), and a float index
+  // costs a slower table lookup on every access. The float rule stays for any other use.
+  bool only_indexes(std::size_t var, std::size_t begin, std::size_t end) const {
+    const std::string_view name = s_.substr(t_[var].begin, t_[var].end - t_[var].begin);
+    for (std::size_t i = begin; i < end; ++i) {
+      if (t_[i].kind != Tok::Name || s_.substr(t_[i].begin, t_[i].end - t_[i].begin) != name) continue;
+      const Tok before = t_[i - 1].kind;
+      if (before == Tok::Dot || before == Tok::Colon) continue;
+      if (before != Tok::LBracket || i + 1 >= end || t_[i + 1].kind != Tok::RBracket) return false;
+    }
+    return true;
   }
 
   // A numeral without a fraction or an exponent, which Lua 5.4 would make an integer.

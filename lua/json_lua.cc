@@ -22,8 +22,9 @@ constexpr double kTwo63 = 9223372036854775808.0;
 // Numbers are float64 only, as in gopher-lua.
 void push_number(lua_State* L, double d) { lua_pushnumber(L, d); }
 
-// `pristine`: stack index of the pristine metatable to give every table, or 0.
-void push_value(lua_State* L, const json& v, int depth, int max_depth, int pristine) {
+// `pristine`: stack index of the pristine metatable to give every table, or 0; `keyed`: stack
+// index of the one for non-empty objects (push_object_metatable), when `pristine` is not 0.
+void push_value(lua_State* L, const json& v, int depth, int max_depth, int pristine, int keyed) {
   if (depth > max_depth) {
     throw ConversionError("object is nested deeper than " + std::to_string(max_depth) + " levels");
   }
@@ -57,7 +58,7 @@ void push_value(lua_State* L, const json& v, int depth, int max_depth, int prist
       lua_Integer i = 0;
       for (const auto& e : v) {
         if (e.is_null()) continue;  // gopher-json drops nulls and compacts the array
-        push_value(L, e, depth + 1, max_depth, pristine);
+        push_value(L, e, depth + 1, max_depth, pristine, keyed);
         lua_rawseti(L, -2, ++i);
       }
       if (pristine != 0) {
@@ -71,11 +72,11 @@ void push_value(lua_State* L, const json& v, int depth, int max_depth, int prist
       for (const auto& [k, e] : v.items()) {
         if (e.is_null()) continue;
         lua_pushlstring(L, k.data(), k.size());
-        push_value(L, e, depth + 1, max_depth, pristine);
+        push_value(L, e, depth + 1, max_depth, pristine, keyed);
         lua_rawset(L, -3);
       }
       if (pristine != 0) {
-        lua_pushvalue(L, pristine);
+        lua_pushvalue(L, v.empty() ? pristine : keyed);
         lua_setmetatable(L, -2);
       }
       return;
@@ -85,7 +86,10 @@ void push_value(lua_State* L, const json& v, int depth, int max_depth, int prist
 
 class Encoder {
  public:
-  Encoder(lua_State* L, int max_depth, std::size_t max_bytes) : L_(L), max_depth_(max_depth), max_bytes_(max_bytes) {}
+  Encoder(lua_State* L, int max_depth, std::size_t max_bytes) : L_(L), max_depth_(max_depth), max_bytes_(max_bytes) {
+    const LuaState* state = LuaState::owner(L);
+    lazy_inputs_ = state != nullptr && state->has_lazy_nodes();
+  }
 
   json encode(int index, int depth) {
     index = lua_absindex(L_, index);
@@ -131,7 +135,7 @@ class Encoder {
     if (!lua_checkstack(L_, 4)) throw ConversionError("Lua stack overflow while encoding a table");
     // An input table the script never touched: its JSON, as the table would encode, without
     // filling it first.
-    if (const json* node = lazy_node(L_, index)) return encode_node(*node, depth);
+    if (const json* node = lazy_inputs_ ? lazy_node(L_, index) : nullptr) return encode_node(*node, depth);
     std::size_t numbers = 0, strings = 0, others = 0;
     bool all_in_range = true;
     std::size_t total = 0;
@@ -181,12 +185,14 @@ class Encoder {
       return arr;
     }
     json obj = json::object();
+    auto& members = obj.get_ref<json::object_t&>();
     lua_pushnil(L_);
     while (lua_next(L_, index) != 0) {
       std::size_t n = 0;
       const char* k = lua_tolstring(L_, -2, &n);  // keys are strings: no conversion in place
       charge(n + 3);
-      obj[coerce_utf8(k, n)] = encode(-1, depth + 1);
+      std::string key = coerce_utf8(k, n);
+      members.emplace(std::move(key), encode(-1, depth + 1));  // a Lua table has no duplicate keys
       lua_pop(L_, 1);
     }
     return obj;
@@ -196,15 +202,22 @@ class Encoder {
   // dropped, numbers through float64, an empty result as []. `depth` is the table's own depth.
   json encode_node(const json& node, int depth) {
     json out = node.is_array() ? json::array() : json::object();
-    for (const auto& [k, e] : node.items()) {
-      if (e.is_null()) continue;
-      if (node.is_array()) {
+    if (node.is_array()) {
+      auto& elements = out.get_ref<json::array_t&>();
+      elements.reserve(node.size());
+      for (const json& e : node) {
+        if (e.is_null()) continue;
         charge(e.is_string() ? e.get_ref<const std::string&>().size() + 3 : 8);
-        out.push_back(encode_member(e, depth + 1));
-      } else {
+        elements.push_back(encode_member(e, depth + 1));
+      }
+    } else {
+      // The node's members come in key order, so each one goes at the end of the new map.
+      auto& members = out.get_ref<json::object_t&>();
+      for (const auto& [k, e] : node.get_ref<const json::object_t&>()) {
+        if (e.is_null()) continue;
         charge(k.size() + 3);
         charge(e.is_string() ? e.get_ref<const std::string&>().size() + 3 : 8);
-        out[coerce_utf8(k.data(), k.size())] = encode_member(e, depth + 1);
+        members.emplace_hint(members.end(), coerce_utf8(k.data(), k.size()), encode_member(e, depth + 1));
       }
     }
     if (out.empty()) return json::array();
@@ -257,6 +270,7 @@ class Encoder {
   int max_depth_;
   std::size_t max_bytes_;
   std::size_t bytes_ = 0;
+  bool lazy_inputs_ = false;  // the run made lazy tables, so a table may be an unfilled shell
   std::unordered_set<const void*> visited_;
 };
 
@@ -405,14 +419,16 @@ nlohmann::json number_from_double(double d) {
 void push_json(lua_State* L, const nlohmann::json& value, int max_depth) {
   const LuaState* state = LuaState::owner(L);
   if (state == nullptr || !state->ordered_tables() || !value.is_structured()) {
-    push_value(L, value, 0, max_depth, 0);
+    push_value(L, value, 0, max_depth, 0, 0);
     return;
   }
-  luaL_checkstack(L, 2, "push_json");
+  luaL_checkstack(L, 3, "push_json");
   push_pristine_metatable(L);
   const int pristine = lua_gettop(L);
-  push_value(L, value, 0, max_depth, pristine);
-  lua_remove(L, pristine);
+  push_object_metatable(L);
+  push_value(L, value, 0, max_depth, pristine, pristine + 1);
+  lua_rotate(L, pristine, -2);  // the value below the two metatables
+  lua_pop(L, 2);
 }
 
 nlohmann::json to_json(lua_State* L, int index, int max_depth, std::size_t max_bytes) {

@@ -45,11 +45,13 @@ void push_shell(lua_State* L, LuaState& state, const json& v, int metatable) {
   lua_setmetatable(L, -2);
 }
 
-// The metatable of a converted table: pristine when the script follows gopher-lua's order,
-// none otherwise (push_json's rule).
-void set_converted_metatable(lua_State* L, const LuaState& state, int t) {
+// The metatable of a converted table, by push_json's rule: none when the script does not follow
+// gopher-lua's order, else the pristine one, or for a non-empty object push_object_metatable's.
+void set_converted_metatable(lua_State* L, const LuaState& state, int t, bool nonempty_object) {
   if (!state.ordered_tables()) {
     lua_pushnil(L);
+  } else if (nonempty_object) {
+    push_object_metatable(L);
   } else {
     push_pristine_metatable(L);
   }
@@ -84,7 +86,7 @@ void push_member(lua_State* L, LuaState& state, const json& v, int metatable) {
         return;
       }
       lua_createtable(L, 0, 0);
-      set_converted_metatable(L, state, lua_gettop(L));
+      set_converted_metatable(L, state, lua_gettop(L), false);
       return;
     default:  // null (skipped by the caller), binary (refused by check_depth)
       lua_pushnil(L);
@@ -124,7 +126,7 @@ bool fill(lua_State* L, int t) {
     }
   }
   lua_pop(L, 1);
-  set_converted_metatable(L, state, t);
+  set_converted_metatable(L, state, t, node->is_object() && !node->empty());
   return true;
 }
 

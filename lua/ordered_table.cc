@@ -16,6 +16,7 @@ namespace {
 
 // Lightuserdata keys (scripts cannot make lightuserdata, so these never clash with theirs).
 char kPristineKey;  // registry: the shared pristine metatable
+char kKeyedKey;     // registry: the metatable of converted objects in scripts blind to key order
 char kAmaxKey;      // tracked metatable: highest array index given a value (maybe nil again)
 char kCountKey;     // tracked metatable: number of other keys recorded; -1: order not kept
 char kOrderKey;     // tracked metatable: order table, [i] = i-th key and [key] = i
@@ -72,7 +73,7 @@ lua_Integer opt_int(lua_State* L, int arg, lua_Integer def) {
   return lua_isnoneornil(L, arg) ? def : check_int(L, arg);
 }
 
-enum class Kind { Plain, Pristine, Tracked, Foreign };
+enum class Kind { Plain, Pristine, Keyed, Tracked, Foreign };
 
 // Which kind of table is at t (a lazy shell is filled first: it then is what a converted
 // table is). For Tracked its metatable is left on the stack.
@@ -86,8 +87,12 @@ Kind kind_of(lua_State* L, int t) {
   lua_pop(L, 1);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &kPristineKey);
   const bool pristine = lua_rawequal(L, -1, -2) != 0;
+  lua_pop(L, 1);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kKeyedKey);
+  const bool keyed = lua_rawequal(L, -1, -2) != 0;
   lua_pop(L, 2);
-  return pristine ? Kind::Pristine : Kind::Foreign;
+  if (pristine) return Kind::Pristine;
+  return keyed ? Kind::Keyed : Kind::Foreign;
 }
 
 int tracked_newindex(lua_State* L);
@@ -292,6 +297,12 @@ int pristine_newindex(lua_State* L) {
   // Nothing becomes present, or (order not kept) a key that is not an array index: the pristine
   // length, scanned past Lua's border, stays right.
   if (lua_isnil(L, 3) || (!keeps_order(L) && !array_key(L, 2, &index))) {
+    // A table with no list part getting a named key is used as a map (`status = {}`, then
+    // `status.replicas = n`): made keyed, its later keys cost no call.
+    if (!lua_isnil(L, 3) && lua_rawlen(L, 1) == 0) {
+      lua_rawgetp(L, LUA_REGISTRYINDEX, &kKeyedKey);
+      lua_setmetatable(L, 1);
+    }
     lua_rawset(L, 1);
     return 0;
   }
@@ -302,6 +313,12 @@ int pristine_newindex(lua_State* L) {
 
 int pristine_len(lua_State* L) {
   lua_pushnumber(L, static_cast<lua_Number>(scan_length(L, 1, true)));
+  return 1;
+}
+
+// A keyed table's integer keys, if a script added any, sit anywhere: all keys are looked at.
+int keyed_len(lua_State* L) {
+  lua_pushnumber(L, static_cast<lua_Number>(scan_length(L, 1, false)));
   return 1;
 }
 
@@ -356,6 +373,7 @@ int next_function(lua_State* L) {
       return sorted_next(L);
     case Kind::Plain:
     case Kind::Pristine:
+    case Kind::Keyed:
       upgrade(L, 1);
       break;
     case Kind::Tracked:
@@ -624,6 +642,10 @@ lua_Integer ordered_length(lua_State* L, int index) {
 
 void push_pristine_metatable(lua_State* L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &kPristineKey); }
 
+void push_object_metatable(lua_State* L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, keeps_order(L) ? &kPristineKey : &kKeyedKey);
+}
+
 void mark_pristine(lua_State* L, int index) {
   index = lua_absindex(L, index);
   if (lua_getmetatable(L, index)) {
@@ -643,6 +665,10 @@ void install_ordered_tables(lua_State* L, int base) {
   lua_pushcfunction(L, pristine_len);
   lua_setfield(L, -2, "__len");
   lua_rawsetp(L, LUA_REGISTRYINDEX, &kPristineKey);
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, keyed_len);
+  lua_setfield(L, -2, "__len");
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kKeyedKey);
 
   lua_pushcfunction(L, next_function);
   lua_pushvalue(L, -1);

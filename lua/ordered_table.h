@@ -13,6 +13,8 @@
 //     table was made, so its order is still implied by its content: integer keys ascending, then the other keys sorted
 //     (Karmada's tables converted from JSON come from a Go map, so no script can depend on their order anyway). Adding
 //     a key upgrades it to tracked.
+//   - keyed: non-empty tables from JSON objects in scripts that cannot observe key order (no
+//     pairs, no next): only `#` (push_object_metatable). Iterating one upgrades it, as pristine.
 //   - tracked: a metatable of its own that records the order. Its __newindex fires only for
 //     keys whose value is nil (Lua's rule), which is exactly when gopher-lua may record a key.
 //   - plain: no metatable (library copies, tables of scripts that never iterate or measure
@@ -40,6 +42,13 @@ void mark_pristine(lua_State* L, int index);
 
 // Pushes the pristine metatable (for converters that mark many tables).
 void push_pristine_metatable(lua_State* L);
+
+// Pushes the metatable for a non-empty table converted from a JSON object. In a script that can
+// observe key order it is the pristine one. In the others it has no __newindex: a new string key
+// changes neither their order nor their length, and a call per new key (`status.replicas = n`)
+// cost a tenth of a status aggregation. Its `#` looks at every key, as integer keys a script
+// adds to such a table are not recorded (gopher-lua's length is the highest one with a value).
+void push_object_metatable(lua_State* L);
 
 // gopher-lua's `#t`: the highest integer key 1 <= k < 2^26 with a non-nil value, 0 if none.
 lua_Integer ordered_length(lua_State* L, int index);

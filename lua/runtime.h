@@ -58,6 +58,7 @@ class LuaState {
   // instead of reading freed memory.
   lua_Integer add_lazy_node(const void* node);
   const void* lazy_node(lua_Integer id) const;
+  bool has_lazy_nodes() const { return !lazy_nodes_.empty(); }
 
   // The LuaState that owns a lua_State (kept in the state's extra space).
   static LuaState& from(lua_State* L);

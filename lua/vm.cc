@@ -20,6 +20,9 @@ constexpr std::size_t kMaxCachedChunks = 512;
 // Heap growth of one call above which the call's garbage is collected when it returns.
 constexpr std::size_t kCollectAfterGrowth = 256u << 10;
 
+// Stack slots a call starts with (1.9 KiB): a typical rule's frames and the C functions it calls.
+constexpr int kStackBeforeCall = 120;
+
 struct CallContext {
   const Script* script;
   const char* function;
@@ -139,6 +142,10 @@ CallOutcome Vm::call(const Script& script, const char* function, int nresults, c
   state_.set_ordered_tables(script.ordered_tables());
   state_.set_key_order(script.key_order());
   lua_settop(L, 0);
+  // Room for the script's frames and the C functions it reaches (each wants LUA_MINSTACK free
+  // slots), made before the call: grown in the middle of it, the stack was reallocated and
+  // copied on most calls, since the collector shrinks it back between them.
+  lua_checkstack(L, kStackBeforeCall);
   lua_pushcfunction(L, protected_call);
   lua_pushlightuserdata(L, &ctx);
   int status = LUA_OK;
