@@ -24,8 +24,7 @@ TEST_CASE("a loop index used only as a key keeps its integer literals", "[numeri
   const auto stepped = compile_or_throw("function f(t) local s = 0 for i = 1, 10, 2 do s = s + t[i] end return s end");
   CHECK(contains(stepped->runnable(), "for i = 1, 10.0, 2 do"));
   // `x.i` and `x:i()` name a field and a method, not the index.
-  const auto fields =
-      compile_or_throw("function f(t) local n = 0 for i = 1, 3 do n = n + t.i + t[i] end return n end");
+  const auto fields = compile_or_throw("function f(t) local n = 0 for i = 1, 3 do n = n + t.i + t[i] end return n end");
   CHECK(contains(fields->runnable(), "for i = 1, 3.0 do"));
 }
 
