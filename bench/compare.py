@@ -39,6 +39,26 @@ def fmt(ns):
     return f"{ns / 1e3:.2f} µs" if ns < 1e6 else f"{ns / 1e6:.2f} ms"
 
 
+def best_of(base, head, rounds, flt=DEFAULT_FILTER, min_time="0.3"):
+    """The fastest CPU time per call of each benchmark over `rounds` alternating runs of each build."""
+    best = {"base": {}, "head": {}}
+    for _ in range(rounds):
+        for side, binary in (("base", base), ("head", head)):
+            for name, ns in run_once(binary, flt, min_time).items():
+                best[side][name] = min(ns, best[side].get(name, float("inf")))
+    return best
+
+
+def table(best):
+    """Markdown rows: benchmark, base, head, head / base."""
+    rows = ["| benchmark | base | head | head / base |", "|---|---:|---:|---:|"]
+    for name in best["base"]:
+        if name in best["head"]:
+            b, h = best["base"][name], best["head"][name]
+            rows.append(f"| {name.removeprefix('BM_')} | {fmt(b)} | {fmt(h)} | {h / b:.2f} |")
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", required=True)
@@ -47,18 +67,9 @@ def main():
     ap.add_argument("--filter", default=DEFAULT_FILTER)
     ap.add_argument("--min-time", default="0.3")
     a = ap.parse_args()
-    best = {"base": {}, "head": {}}
-    for _ in range(a.rounds):
-        for side, binary in (("base", a.base), ("head", a.head)):
-            for name, ns in run_once(binary, a.filter, a.min_time).items():
-                best[side][name] = min(ns, best[side].get(name, float("inf")))
+    best = best_of(a.base, a.head, a.rounds, a.filter, a.min_time)
     print(f"load average after the runs: {' '.join(open('/proc/loadavg').read().split()[:3])}\n")
-    print("| benchmark | base | head | head / base |")
-    print("|---|---:|---:|---:|")
-    for name in best["base"]:
-        if name in best["head"]:
-            b, h = best["base"][name], best["head"][name]
-            print(f"| {name.removeprefix('BM_')} | {fmt(b)} | {fmt(h)} | {h / b:.2f} |")
+    print("\n".join(table(best)))
 
 
 if __name__ == "__main__":

@@ -27,12 +27,19 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402  (bench/compare.py)
+
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
 CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "2 16 64").split()]
 MIN_TIME = os.environ.get("BENCH_MIN_TIME", "0.5")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 HTTPS_ONLY = os.environ.get("BENCH_HTTPS_ONLY") == "1"  # skip the Google Benchmark part
 PERF_SECONDS = int(os.environ.get("BENCH_PERF_SECONDS", "5"))
+# bench_interpreter of a previous build (its tree needs this bench/interpreter_bench.cc): measured
+# beside this one, alternating, in section 1.
+BASE = os.environ.get("BENCH_BASE")
+BASE_LABEL = os.environ.get("BENCH_BASE_LABEL", "the previous build")
 PERF_CONNECTIONS = 16
 # (label, serve path, nginx path, request file under bench/requests or None for GET)
 CASES = [
@@ -412,6 +419,13 @@ def main():
     try:
         log("in-process benchmarks (Google Benchmark)" + (": skipped (BENCH_HTTPS_ONLY)" if HTTPS_ONLY else ""))
         times, bigo = ({}, {}) if HTTPS_ONLY else in_process(build, tmp)
+        previous = None
+        if BASE and not HTTPS_ONLY:
+            log(f"in-process benchmarks beside {BASE}")
+            previous = compare.best_of(BASE, os.path.join(build, "bench", "bench_interpreter"), ROUNDS + 2,
+                                       min_time=MIN_TIME)
+            commands.append(f"python3 bench/compare.py --base {BASE} --head {build}/bench/bench_interpreter "
+                            f"--rounds {ROUNDS + 2} --min-time {MIN_TIME}")
 
         log(f"start to ready with {CUSTOMIZATIONS} customizations")
         custom = os.path.join(tmp, "customizations")
@@ -499,7 +513,7 @@ def main():
     load_after = load()
 
     write(args.out, m, load_before, load_after, times, bigo, cold, warm, warm_cpu, rss_idle, rss_load, serve_threads,
-          answers, results, costs, loads)
+          answers, results, costs, loads, previous)
     log(f"wrote {args.out}")
 
 
@@ -560,8 +574,39 @@ def in_process_section(times, bigo):
     return L
 
 
+# Benchmarks of rules that never iterate a table they built, and of rules that do (the cost of
+# recording key order as gopher-lua does).
+NO_OWN_ITERATION = ["BM_InterpretHealth_CloneSet", "BM_AggregateStatus_CloneSet/1", "BM_AggregateStatus_CloneSet/100",
+                    "BM_AggregateStatus_CloneSet/1000"]
+
+
+def previous_build_section(previous):
+    """Section 1, continued: this build beside a previous one (BENCH_BASE), best of alternating runs."""
+    L = ["### Beside " + BASE_LABEL, ""]
+    L.append(f"`{BASE}` and this build's `bench_interpreter` run in turns, {ROUNDS + 2} rounds each, the")
+    L.append("fastest run of each kept (CPU time per call). InterpretHealth, InterpretReplica and")
+    L.append("AggregateStatus of the CloneSet never iterate a table they built; `_IterOwn` rules do:")
+    L.append("UnitedDeployment collects the latest condition per type in a map, HelmRelease its")
+    L.append("dependencies in three sets, and both walk them with `pairs`.")
+    L.append("")
+    L.extend(compare.table(previous))
+    L.append("")
+    return L
+
+
+def previous_build_target(previous):
+    """The target row for scripts that do not iterate their own tables, or None without BENCH_BASE."""
+    if not previous:
+        return None
+    ratios = [previous["head"][n] / previous["base"][n] for n in NO_OWN_ITERATION
+              if n in previous["head"] and n in previous["base"]]
+    worst = max(ratios)
+    return (f"InterpretHealth, AggregateStatus 1/100/1000 within 10 % of {BASE_LABEL}",
+            f"{worst:.2f}× at most", worst <= 1.10, "recording gopher-lua's order and length")
+
+
 def write(out, m, load_before, load_after, times, bigo, cold, warm, warm_cpu, rss_idle, rss_load, serve_threads, answers,
-          results, costs, loads):
+          results, costs, loads, previous=None):
     L = []
     add = L.append
     add("# Benchmark results")
@@ -584,6 +629,8 @@ def write(out, m, load_before, load_after, times, bigo, cold, warm, warm_cpu, rs
 
     if times:  # not with BENCH_HTTPS_ONLY
         L.extend(in_process_section(times, bigo))
+        if previous:
+            L.extend(previous_build_section(previous))
 
     add("## 2. Over HTTPS (wrk against `serve` and against nginx)")
     add("")
@@ -688,6 +735,8 @@ def write(out, m, load_before, load_after, times, bigo, cold, warm, warm_cpu, rs
             ("AggregateStatus linear, 1000 items ≤ 2 ms", f"{agg / 1e6:.2f} ms; t(1000)/t(100) = {t1000 / t100:.1f}",
              agg <= 2e6, "conversion of the 1000 items and the result is over half of it; see Profile"),
         ]
+    if previous_build_target(previous):
+        targets.append(previous_build_target(previous))
     profile = os.path.join(os.path.dirname(os.path.abspath(__file__)), "PROFILE.md")
     if times and os.path.exists(profile):  # PROFILE.md profiles the in-process engine and the old server
         with open(profile) as f:
