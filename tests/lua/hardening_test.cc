@@ -11,16 +11,11 @@ using cell0::lua::CallStatus;
 using cell0::lua::ConversionError;
 using cell0::lua::to_json;
 using cell0::lua::Vm;
+using cell0::lua::testing::contains;
 using cell0::lua::testing::run;
 using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
-
-namespace {
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-}  // namespace
 
 TEST_CASE("package.loaded and package.preload are fresh in every call", "[sandbox][hardening]") {
   Vm vm(64u << 20);

@@ -17,6 +17,10 @@ struct RunResult {
   nlohmann::json value;  // the first result, encoded as gopher-json would
 };
 
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
 inline std::shared_ptr<const Script> compile_or_throw(const std::string& source) {
   std::string error;
   auto script = Script::compile(source, "test", &error);

@@ -7,16 +7,9 @@
 using cell0::lua::CallStatus;
 using cell0::lua::Vm;
 using cell0::lua::testing::compile_or_throw;
+using cell0::lua::testing::contains;
 using cell0::lua::testing::run;
 using nlohmann::json;
-
-namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-}  // namespace
 
 TEST_CASE("a loop index used only as a key keeps its integer literals", "[numeric_for]") {
   const auto indexed = compile_or_throw("function f(t) local s = {} for i = 1, #t do s[i] = t[i] end return s end");

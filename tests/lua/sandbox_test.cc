@@ -5,16 +5,9 @@
 
 using cell0::lua::CallStatus;
 using cell0::lua::Vm;
+using cell0::lua::testing::contains;
 using cell0::lua::testing::run;
 using nlohmann::json;
-
-namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-}  // namespace
 
 TEST_CASE("disabled base functions fail with Karmada's message", "[sandbox]") {
   Vm vm(64u << 20);
