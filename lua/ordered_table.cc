@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lua/go_format.h"
@@ -16,7 +17,7 @@ namespace {
 
 // Lightuserdata keys (scripts cannot make lightuserdata, so these never clash with theirs).
 char kPristineKey;  // registry: the shared pristine metatable
-char kKeyedKey;     // registry: the metatable of converted objects in scripts blind to key order
+char kKeyedKey;     // registry: the metatable of tables used as maps in scripts blind to key order
 char kAmaxKey;      // tracked metatable: highest array index given a value (maybe nil again)
 char kCountKey;     // tracked metatable: number of other keys recorded; -1: order not kept
 char kOrderKey;     // tracked metatable: order table, [i] = i-th key and [key] = i
@@ -85,14 +86,18 @@ Kind kind_of(lua_State* L, int t) {
     return Kind::Tracked;
   }
   lua_pop(L, 1);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &kPristineKey);
-  const bool pristine = lua_rawequal(L, -1, -2) != 0;
+  Kind kind = Kind::Foreign;
+  for (auto [key, k] : {std::pair{&kPristineKey, Kind::Pristine}, std::pair{&kKeyedKey, Kind::Keyed}}) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+    const bool same = lua_rawequal(L, -1, -2) != 0;
+    lua_pop(L, 1);
+    if (same) {
+      kind = k;
+      break;
+    }
+  }
   lua_pop(L, 1);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &kKeyedKey);
-  const bool keyed = lua_rawequal(L, -1, -2) != 0;
-  lua_pop(L, 2);
-  if (pristine) return Kind::Pristine;
-  return keyed ? Kind::Keyed : Kind::Foreign;
+  return kind;
 }
 
 int tracked_newindex(lua_State* L);
